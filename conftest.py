@@ -1,0 +1,88 @@
+"""Root fixtures: two tenants, a logged-in client per role, an outsider (STYLE.md §11)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from portal.models import Role
+from portal.tenancy import tenant_context
+from tests.factories import MembershipFactory, TenantFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"  # noqa: S105 - test users only
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(slug="acme", name="Acme Installatietechniek")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(slug="globex", name="Globex Groothandel")
+
+
+@pytest.fixture
+def in_tenant(tenant):
+    """Run the test body inside the tenant's scope (like a request or task would)."""
+    with tenant_context(tenant):
+        yield tenant
+
+
+def _member(tenant, role: str, username: str):
+    user = UserFactory(username=username, password=PASSWORD)
+    with tenant_context(tenant):
+        return MembershipFactory(tenant=tenant, user=user, role=role)
+
+
+@pytest.fixture
+def members(tenant):
+    """One member per role in `tenant`, keyed by role."""
+    return {role: _member(tenant, role, f"{role}-user") for role in Role.values}
+
+
+@pytest.fixture
+def other_member(other_tenant):
+    """An admin of the other tenant: the outsider for cross-tenant tests."""
+    return _member(other_tenant, Role.ADMIN, "globex-admin")
+
+
+def _client_for(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def admin_client_(members):
+    return _client_for(members[Role.ADMIN])
+
+
+@pytest.fixture
+def head_client(members):
+    return _client_for(members[Role.HEAD])
+
+
+@pytest.fixture
+def rep_client(members):
+    return _client_for(members[Role.REP])
+
+
+@pytest.fixture
+def board_client(members):
+    return _client_for(members[Role.BOARD])
+
+
+@pytest.fixture
+def role_clients(members):
+    return {role: _client_for(m) for role, m in members.items()}
+
+
+@pytest.fixture
+def outsider_client(other_member):
+    return _client_for(other_member)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,71 @@
+"""The demo tenant: a fictitious Dutch installation-technology wholesaler with one user per role.
+
+Later issues add generated customers, orders and KPIs on top (see `make demo`).
+"""
+
+from django.core.management.base import BaseCommand
+
+from portal.models import GlossaryTerm
+from portal.services import member_add, tenant_create
+from portal.tenancy import tenant_context
+
+DEMO_SLUG = "acme"
+DEMO_PASSWORD = "koers-demo"  # noqa: S105 - printed on purpose: local demo users only
+
+DEMO_USERS = [
+    # username, role, departments, first, last
+    ("admin", "admin", [], "Anouk", "de Vries"),
+    ("board", "board", [], "Bram", "Jansen"),
+    ("head", "head", ["Installateurs"], "Hanna", "Bakker"),
+    ("rep", "rep", ["Installateurs"], "Ruben", "Visser"),
+    ("rep2", "rep", ["Installateurs"], "Sanne", "Smit"),
+    ("head2", "head", ["Industrie & Utiliteit"], "Daan", "Meijer"),
+    ("rep3", "rep", ["Industrie & Utiliteit"], "Lotte", "de Boer"),
+]
+
+GLOSSARY = [
+    (
+        "Customer",
+        "An account with at least one non-return order in the trailing 12 months "
+        "(an active customer).",
+    ),
+    (
+        "Online order",
+        "An order placed through web shop, app, EDI or a system-to-system link.",
+    ),
+    (
+        "Koesterklant",
+        "A customer in the top 10% by online revenue over the last 12 months: they order online "
+        "and still deserve a visit.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo tenant and its users (idempotent) and print the logins."
+
+    def handle(self, *args, **options):
+        tenant, _ = tenant_create(
+            slug=DEMO_SLUG, name="Acme Installatietechniek", currency="EUR", locale="nl"
+        )
+        for username, role, departments, first, last in DEMO_USERS:
+            member_add(
+                tenant=tenant,
+                username=username,
+                role=role,
+                department_names=departments,
+                email=f"{username}@acme.example",
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+            )
+        with tenant_context(tenant):
+            for term, definition in GLOSSARY:
+                GlossaryTerm.objects.get_or_create(
+                    tenant=tenant, term=term, defaults={"definition": definition}
+                )
+        self.stdout.write(self.style.SUCCESS(f"Demo tenant: {tenant.name} at /t/{tenant.slug}/"))
+        self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
+        for username, role, departments, *_ in DEMO_USERS:
+            where = f" ({', '.join(departments)})" if departments else ""
+            self.stdout.write(f"  login: {username:<6} role: {role}{where}")

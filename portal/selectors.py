@@ -1,0 +1,42 @@
+"""Read side of the portal app."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from portal.models import Department, GlossaryTerm, JobRun, Membership, Tenant
+
+
+def tenants_for_user(*, user) -> QuerySet[Tenant]:
+    """The tenants a user belongs to (Tenant is global; the join filters by user)."""
+    if not user.is_authenticated:
+        return Tenant.objects.none()
+    return Tenant.objects.filter(membership__user=user).order_by("name")
+
+
+def member_list(*, tenant: Tenant) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .prefetch_related("departments")
+        .order_by("role", "user__username")
+    )
+
+
+def department_list(*, tenant: Tenant) -> QuerySet[Department]:
+    return (
+        Department.objects.filter(tenant=tenant)
+        .select_related("head__user", "data_ambassador__user")
+        .prefetch_related("members__user")
+        .order_by("name")
+    )
+
+
+def glossary_list(*, tenant: Tenant) -> QuerySet[GlossaryTerm]:
+    return GlossaryTerm.objects.filter(tenant=tenant).select_related("updated_by").order_by("term")
+
+
+def jobrun_list(*, tenant: Tenant) -> QuerySet[JobRun]:
+    return (
+        JobRun.objects.filter(tenant=tenant).select_related("triggered_by").order_by("-created_at")
+    )

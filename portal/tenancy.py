@@ -1,0 +1,103 @@
+"""Fail-closed tenancy.
+
+The active tenant lives in a ContextVar (django-scopes' own, plus ours for the tenant object).
+It is set in exactly three places: `TenantMiddleware` for pages and the API, the Celery task
+base (`portal.tasks.TenantTask`) and management commands (`--tenant`), all through
+`tenant_context`. Tenant-owned models declare `objects = TenantManager()`; querying them with
+no active tenant raises `ScopeError`. Crossing tenants needs an explicit `unscoped()` block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django_scopes import ScopedManager, ScopeError, scope, scopes_disabled
+from django_scopes.manager import DisabledQuerySet
+
+if TYPE_CHECKING:
+    from portal.models import Tenant
+
+__all__ = [
+    "ScopeError",
+    "TenantManager",
+    "TenantOwned",
+    "current_tenant",
+    "tenant_context",
+    "unscoped",
+]
+
+_current_tenant: ContextVar[Tenant | None] = ContextVar("koers_tenant", default=None)
+
+
+class _FailClosedQuerySet(DisabledQuerySet):
+    """django-scopes' disabled queryset, with the few read paths it leaves open closed too."""
+
+    exists = DisabledQuerySet.error
+    aexists = DisabledQuerySet.error
+    contains = DisabledQuerySet.error
+    explain = DisabledQuerySet.error
+    in_bulk = DisabledQuerySet.error
+    exclude = DisabledQuerySet.error
+    bulk_update = DisabledQuerySet.error
+
+
+def TenantManager(manager_class: type[models.Manager] = models.Manager) -> models.Manager:  # noqa: N802
+    """A manager that filters on the active tenant and raises when there is none."""
+    scoped = type(ScopedManager(tenant="tenant", _manager_class=manager_class))
+
+    class Manager(scoped):
+        def get_queryset(self):
+            queryset = super().get_queryset()
+            if isinstance(queryset, DisabledQuerySet):
+                queryset.__class__ = _FailClosedQuerySet
+            return queryset
+
+    return Manager()
+
+
+class TenantOwned(models.Model):
+    """Abstract base: every tenant-owned row carries its own tenant."""
+
+    tenant = models.ForeignKey("portal.Tenant", on_delete=models.CASCADE, editable=False)
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+
+@contextmanager
+def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
+    """Make `tenant` the active tenant for the block (requests, tasks, commands)."""
+    if tenant is None or getattr(tenant, "pk", None) is None:
+        # django-scopes treats a None value as "no filter": refuse it, fail closed.
+        raise ScopeError("tenant_context needs a saved tenant")
+    token = _current_tenant.set(tenant)
+    try:
+        with scope(tenant=tenant):
+            yield tenant
+    finally:
+        _current_tenant.reset(token)
+
+
+def current_tenant() -> Tenant:
+    """The active tenant; raises when none is active."""
+    tenant = _current_tenant.get()
+    if tenant is None:
+        raise ScopeError("No tenant is active")
+    return tenant
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """Cross-tenant access: only for the nightly fan-out, admin tooling and tests."""
+    token = _current_tenant.set(None)
+    try:
+        with scopes_disabled():
+            yield
+    finally:
+        _current_tenant.reset(token)

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal import selectors, services
+from portal.forms import GlossaryTermForm
+from portal.models import GlossaryTerm, JobRun, Role
+from portal.roles import ALL_ROLES, LANDING_PAGE, MANAGERS, role_required
+
+JOBS_PER_PAGE = 25
+
+
+@require_GET
+@login_required
+def choose_tenant(request: HttpRequest) -> HttpResponse:
+    """After login: one tenant -> straight in; several -> pick one; none -> explain."""
+    tenants = list(selectors.tenants_for_user(user=request.user))
+    if len(tenants) == 1:
+        return redirect("portal:home", tenant_slug=tenants[0].slug)
+    status = 200 if tenants else 403
+    return render(request, "portal/choose_tenant.html", {"tenants": tenants}, status=status)
+
+
+@require_GET
+def home(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    return redirect(LANDING_PAGE[request.membership.role], tenant_slug=tenant_slug)
+
+
+@require_GET
+@role_required(Role.REP)
+def portfolio(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    return render(request, "portal/landing.html", {"page": "portfolio"})
+
+
+@require_GET
+@role_required(Role.HEAD)
+def department(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    departments = request.membership.departments.all()
+    return render(
+        request, "portal/landing.html", {"page": "department", "departments": departments}
+    )
+
+
+@require_GET
+@role_required(Role.BOARD, Role.ADMIN)
+def board(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    return render(request, "portal/landing.html", {"page": "board"})
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def departments(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    rows = selectors.department_list(tenant=request.tenant)
+    return render(request, "portal/departments.html", {"departments": rows})
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def members(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    rows = selectors.member_list(tenant=request.tenant)
+    return render(request, "portal/members.html", {"members": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*ALL_ROLES)
+def glossary(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    can_edit = request.membership.role == Role.ADMIN
+    form = GlossaryTermForm(tenant=request.tenant)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = GlossaryTermForm(request.POST, tenant=request.tenant)
+        if form.is_valid():
+            services.glossary_term_save(
+                tenant=request.tenant,
+                term=None,
+                name=form.cleaned_data["term"],
+                definition=form.cleaned_data["definition"],
+                user=request.user,
+            )
+            return redirect("portal:glossary", tenant_slug=tenant_slug)
+    context = {
+        "terms": selectors.glossary_list(tenant=request.tenant),
+        "form": form,
+        "can_edit": can_edit,
+    }
+    template = "portal/glossary.html#term-form" if request.htmx else "portal/glossary.html"
+    status = 422 if form.errors else 200
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ADMIN)
+def glossary_edit(request: HttpRequest, tenant_slug: str, term_id: int) -> HttpResponse:
+    term = get_object_or_404(GlossaryTerm, tenant=request.tenant, pk=term_id)
+    form = GlossaryTermForm(instance=term, tenant=request.tenant)
+    if request.method == "POST":
+        form = GlossaryTermForm(request.POST, instance=term, tenant=request.tenant)
+        if form.is_valid():
+            services.glossary_term_save(
+                tenant=request.tenant,
+                term=term,
+                name=form.cleaned_data["term"],
+                definition=form.cleaned_data["definition"],
+                user=request.user,
+            )
+            return redirect("portal:glossary", tenant_slug=tenant_slug)
+    status = 422 if form.errors else 200
+    return render(request, "portal/glossary_edit.html", {"form": form, "term": term}, status=status)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def glossary_delete(request: HttpRequest, tenant_slug: str, term_id: int) -> HttpResponse:
+    term = get_object_or_404(GlossaryTerm, tenant=request.tenant, pk=term_id)
+    term.delete()
+    return redirect("portal:glossary", tenant_slug=tenant_slug)
+
+
+@require_GET
+@role_required(*MANAGERS)
+def jobs(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    page = Paginator(selectors.jobrun_list(tenant=request.tenant), JOBS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/jobs.html", {"page_obj": page})
+
+
+@require_GET
+@role_required(*MANAGERS)
+def job_detail(request: HttpRequest, tenant_slug: str, job_id: int) -> HttpResponse:
+    job = get_object_or_404(JobRun, tenant=request.tenant, pk=job_id)
+    template = "portal/job_detail.html#job-progress" if request.htmx else "portal/job_detail.html"
+    return render(request, template, {"job": job})

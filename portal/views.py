@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import selectors, services
@@ -13,6 +15,14 @@ from portal.models import GlossaryTerm, JobRun, Role
 from portal.roles import ALL_ROLES, LANDING_PAGE, MANAGERS, role_required
 
 JOBS_PER_PAGE = 25
+
+
+def redirect_after_post(request: HttpRequest, to: str, **kwargs) -> HttpResponse:
+    """Post/redirect/get that also works for htmx forms (a full navigation, not a swap)."""
+    url = reverse(to, kwargs=kwargs)
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 @require_GET
@@ -83,7 +93,7 @@ def glossary(request: HttpRequest, tenant_slug: str) -> HttpResponse:
                 definition=form.cleaned_data["definition"],
                 user=request.user,
             )
-            return redirect("portal:glossary", tenant_slug=tenant_slug)
+            return redirect_after_post(request, "portal:glossary", tenant_slug=tenant_slug)
     context = {
         "terms": selectors.glossary_list(tenant=request.tenant),
         "form": form,

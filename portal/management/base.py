@@ -9,13 +9,14 @@ from portal.tenancy import tenant_context
 
 
 class TenantCommand(BaseCommand):
-    """Subclasses implement `handle_tenant(tenant, **options)`; it runs in the tenant's scope."""
+    """Subclasses implement `handle_tenant(tenant, **options)` (the Tenant object; the slug is
+    not repeated in options); it runs in the tenant's scope."""
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--tenant", required=True, help="slug of the tenant")
 
     def handle(self, *args, **options):
-        slug = options["tenant"]
+        slug = options.pop("tenant")
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}. Create it with create_tenant.")

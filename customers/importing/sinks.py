@@ -1,0 +1,153 @@
+"""Where validated rows go: one upsert per import, set-based on each database.
+
+PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO UPDATE
+that touches only rows whose values differ (so a repeated import changes nothing).
+SQLite: batched executemany of the same upsert.
+Both run inside the caller's transaction: an error anywhere writes nothing.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from django.db import connection
+
+from customers.importing.kinds import Kind
+from portal.models import Tenant
+
+BATCH = 5000
+
+
+def make_sink(kind: Kind, *, tenant: Tenant, dry_run: bool) -> AbstractContextManager:
+    if dry_run:
+        return NullSink()
+    if connection.vendor == "postgresql":
+        return PostgresSink(kind)
+    return SqliteSink(kind, tenant)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def upsert_sql(kind: Kind, source: str, distinct_op: str) -> str:
+    columns = kind.target_columns()
+    conflict = ["tenant_id", *kind.key]
+    updated = [c for c in columns if c not in conflict]
+    table = _q(kind.table)
+    changed = " OR ".join(f"{table}.{_q(c)} {distinct_op} excluded.{_q(c)}" for c in updated)
+    return (
+        f"INSERT INTO {table} ({', '.join(map(_q, columns))}) {source} "
+        f"ON CONFLICT ({', '.join(map(_q, conflict))}) DO UPDATE SET "
+        + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in updated)
+        + f" WHERE {changed}"
+    )
+
+
+class NullSink(AbstractContextManager):
+    def add(self, row: tuple) -> None:
+        pass
+
+    def finish(self) -> tuple[int, int]:
+        return 0, 0
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+class PostgresSink(AbstractContextManager):
+    STAGE = "koers_import_stage"
+
+    def __init__(self, kind: Kind):
+        self.kind = kind
+        self.columns = kind.target_columns()
+
+    def __enter__(self):
+        self.cursor = connection.cursor()
+        cols = ", ".join(map(_q, self.columns))
+        self.cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
+        self.cursor.execute(
+            f"CREATE TEMP TABLE {self.STAGE} ON COMMIT DROP AS "
+            f"SELECT {cols} FROM {_q(self.kind.table)} WITH NO DATA"
+        )
+        self._copy_cm = self.cursor.cursor.copy(f"COPY {self.STAGE} ({cols}) FROM STDIN")
+        self.copy = self._copy_cm.__enter__()
+        return self
+
+    def add(self, row: tuple) -> None:
+        self.copy.write_row(row)
+
+    def finish(self) -> tuple[int, int]:
+        self._close_copy(None)
+        cols = ", ".join(map(_q, self.columns))
+        sql = upsert_sql(self.kind, f"SELECT {cols} FROM {self.STAGE}", "IS DISTINCT FROM")
+        self.cursor.execute(
+            f"WITH up AS ({sql} RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+        )
+        created, updated = self.cursor.fetchone()
+        return created, updated
+
+    def _close_copy(self, exc) -> None:
+        if self._copy_cm is not None:
+            cm, self._copy_cm = self._copy_cm, None
+            cm.__exit__(type(exc) if exc else None, exc, None)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._close_copy(exc)
+        finally:
+            self.cursor.close()
+        return None
+
+
+class SqliteSink(AbstractContextManager):
+    def __init__(self, kind: Kind, tenant: Tenant):
+        self.kind = kind
+        self.batch: list[tuple] = []
+        self.created = 0
+        self.updated = 0
+        self.existing = set(kind.model.objects.filter(tenant=tenant).values_list(*kind.key))
+        columns = kind.target_columns()
+        self.key_positions = [columns.index(k) for k in kind.key]
+        fields = {f.column: f for f in kind.model._meta.concrete_fields}
+        # The ORM's own conversion (aware datetimes to UTC, decimals to text) for raw SQL.
+        self.prepare = [fields[c].get_db_prep_save for c in columns]
+        placeholders = ", ".join(["%s"] * len(columns))
+        self.sql = upsert_sql(kind, f"VALUES ({placeholders})", "IS NOT")
+
+    def __enter__(self):
+        self.cursor = connection.cursor()
+        return self
+
+    def add(self, row: tuple) -> None:
+        self.batch.append(row)
+        if len(self.batch) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        new = sum(
+            1
+            for row in self.batch
+            if tuple(row[p] for p in self.key_positions) not in self.existing
+        )
+        prepared = [
+            tuple(prep(value, connection) for prep, value in zip(self.prepare, row, strict=True))
+            for row in self.batch
+        ]
+        before = connection.connection.total_changes
+        self.cursor.executemany(self.sql, prepared)
+        changes = connection.connection.total_changes - before
+        self.created += new
+        self.updated += changes - new
+        self.batch = []
+
+    def finish(self) -> tuple[int, int]:
+        self._flush()
+        return self.created, self.updated
+
+    def __exit__(self, *exc) -> None:
+        self.cursor.close()
+        return None

@@ -9,7 +9,7 @@ from typing import BinaryIO
 from django.db import transaction
 
 from customers.importing.kinds import KINDS, Column, Kind
-from customers.importing.reading import FileError, open_table
+from customers.importing.reading import FileError, Table, open_table
 from customers.importing.sinks import make_sink
 from customers.importing.values import ValueParsers
 from customers.models import Channel, Contact, Customer, Order
@@ -191,15 +191,59 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate every row of the file; write all rows (upsert) only when none is bad."""
-    spec = KINDS.get(kind)
-    if spec is None:
-        raise FileError(f"Unknown kind {kind!r}; choose one of {', '.join(KINDS)}.")
-    report = ImportReport(kind=kind, dry_run=dry_run)
+    _check_kind(kind)
     try:
         table = open_table(fileobj, filename)
     except FileError as exc:
+        report = ImportReport(kind=kind, dry_run=dry_run)
         report.add_error(0, "", str(exc))
         return report
+
+    def position() -> int:
+        try:
+            return fileobj.tell()
+        except (OSError, ValueError):
+            return 0
+
+    return import_table(
+        tenant=tenant, kind=kind, table=table, dry_run=dry_run, progress=progress, position=position
+    )
+
+
+def import_records(
+    *, tenant: Tenant, kind: str, records: list[dict], dry_run: bool = False
+) -> ImportReport:
+    """The same validation and all-or-nothing upsert for records pushed through the API.
+
+    Errors name the record by its position (1-based) in the `line` field.
+    """
+    _check_kind(kind)
+    header: list[str] = []
+    for record in records:
+        for name in record:
+            if name not in header:
+                header.append(name)
+    rows = ((i, [record.get(name) for name in header]) for i, record in enumerate(records, 1))
+    table = Table(header, rows, None, None, 0)
+    return import_table(tenant=tenant, kind=kind, table=table, dry_run=dry_run)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise FileError(f"Unknown kind {kind!r}; choose one of {', '.join(KINDS)}.")
+
+
+def import_table(
+    *,
+    tenant: Tenant,
+    kind: str,
+    table: Table,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    position: Callable[[], int] = lambda: 0,
+) -> ImportReport:
+    spec = KINDS[kind]
+    report = ImportReport(kind=kind, dry_run=dry_run)
     report.encoding, report.delimiter = table.encoding, table.delimiter
     mapping, header_errors, report.warnings = match_header(spec, table.header)
     for message in header_errors:
@@ -254,7 +298,7 @@ def import_file(
                 if report.error_count == 0:
                     sink.add(row)
                 if progress is not None and report.rows % PROGRESS_EVERY == 0:
-                    progress(report.rows, _position(fileobj), table.size_bytes)
+                    progress(report.rows, position(), table.size_bytes)
             if report.error_count or dry_run:
                 raise _Rollback
             report.created, report.updated = sink.finish()
@@ -271,13 +315,6 @@ def import_file(
 
 class _Rollback(Exception):
     """Leave the atomic block without writing anything."""
-
-
-def _position(fileobj: BinaryIO) -> int:
-    try:
-        return fileobj.tell()
-    except (OSError, ValueError):
-        return 0
 
 
 def _show(value, values, index) -> str:

@@ -260,6 +260,7 @@ def import_table(
     key_positions = [targets.index(k) for k in spec.key]
     converters = {c.name: _converter(c, parsers, refs) for c in spec.columns}
     row_rule = ROW_RULES.get(kind)
+    key_column = next(c.name for c in spec.columns if c.target == spec.key[0])
 
     try:
         with transaction.atomic(), make_sink(spec, tenant=tenant, dry_run=dry_run) as sink:
@@ -289,7 +290,7 @@ def import_table(
                 if first_line != line:
                     report.add_error(
                         line,
-                        spec.key[0].removesuffix("_id"),
+                        key_column,
                         f"the same {' + '.join(spec.key)} as line {first_line}",
                     )
                     continue

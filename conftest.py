@@ -86,3 +86,17 @@ def outsider_client(other_member):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(request, settings, tmp_path):
+    """Unit tests run Celery tasks eagerly (integration tests use a real worker) and keep
+    uploads in a temporary media root."""
+    from koers.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    eager = request.node.get_closest_marker("integration") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous

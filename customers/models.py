@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.tenancy import TenantOwned
@@ -265,3 +266,51 @@ class PlatformSample(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "date"], name="platform_unique_date"),
         ]
+
+
+def _import_upload_path(instance: ImportBatch, filename: str) -> str:
+    return f"imports/{instance.tenant_id}/{filename}"
+
+
+class ImportBatch(TenantOwned):
+    """One uploaded file: validated (preview + every error), then applied on confirmation."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking")
+        VALID = "valid", _("Ready to import")
+        INVALID = "invalid", _("Has errors")
+        IMPORTING = "importing", _("Importing")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20)
+    filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(upload_to=_import_upload_path, max_length=300)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.VALIDATING
+    )
+    report = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    job = models.ForeignKey(
+        "portal.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="importbatch_tenant_created")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.filename}"
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in {self.Status.VALIDATING, self.Status.IMPORTING}

@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("t/<slug:tenant_slug>/", include("portal.urls")),
+    path("t/<slug:tenant_slug>/", include("customers.urls")),
 ]

@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("portal:departments", _("Departments"), frozenset({Role.ADMIN})),
     NavItem("portal:glossary", _("Glossary"), ALL_ROLES),
     NavItem("portal:members", _("Members"), frozenset({Role.ADMIN})),
+    NavItem("customers:imports", _("Imports"), frozenset({Role.ADMIN})),
     NavItem("portal:jobs", _("Jobs"), MANAGERS),
 ]
 

@@ -16,7 +16,7 @@ EXPECTED_NAVIGATION = {
     Role.REP: ["My portfolio", "Glossary"],
     Role.HEAD: ["Department", "Glossary", "Jobs"],
     Role.BOARD: ["Board", "Glossary"],
-    Role.ADMIN: ["Board", "Departments", "Glossary", "Members", "Jobs"],
+    Role.ADMIN: ["Board", "Departments", "Glossary", "Members", "Imports", "Jobs"],
 }
 
 # Every page of the portal and the roles that may open it.
@@ -28,6 +28,7 @@ PAGES = {
     "portal:members": {Role.ADMIN},
     "portal:glossary": set(Role.values),
     "portal:jobs": {Role.ADMIN, Role.HEAD},
+    "customers:imports": {Role.ADMIN},
 }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from portal.models import Membership, Tenant
 from portal.tenancy import tenant_context, unscoped
@@ -49,7 +50,11 @@ class TenantMiddleware:
                 raise Http404("No such tenant")
             request.tenant = tenant
             request.membership = membership
-            return self.get_response(request)
+            timezone.activate(tenant.tzinfo)  # pages show times in the tenant's time zone
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()
 
 
 class SecurityHeadersMiddleware:

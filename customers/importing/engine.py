@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -262,43 +263,49 @@ def import_table(
     row_rule = ROW_RULES.get(kind)
     key_column = next(c.name for c in spec.columns if c.target == spec.key[0])
 
+    # The hot loop: everything per column is looked up once, outside it.
+    plan = [(index, c.target, c.name, converters[c.name]) for index, c in present]
+    width = max(index for index, *_ in plan) + 1
+    base = {"tenant_id": tenant.pk, **{c.target: c.default for c in absent}}
+    row_of = operator.itemgetter(*targets)
+    key_of = operator.itemgetter(*key_positions)
+    key_label = " + ".join(spec.key)
+    preview_columns = [(i, c.target) for i, c in present]
+    next_progress = PROGRESS_EVERY
+
     try:
         with transaction.atomic(), make_sink(spec, tenant=tenant, dry_run=dry_run) as sink:
-            seen_keys: dict[tuple, int] = {}
+            add = sink.add
+            seen_keys: dict = {}
             for line, values in table.rows:
                 report.rows += 1
-                record = {"tenant_id": tenant.pk}
+                if len(values) < width:
+                    values = [*values, *[""] * (width - len(values))]
+                record = base.copy()
                 bad = False
-                for index, column in present:
-                    raw = values[index] if index < len(values) else ""
+                for index, target, name, convert in plan:
                     try:
-                        record[column.target] = converters[column.name](raw)
+                        record[target] = convert(values[index])
                     except ValueError as exc:
-                        report.add_error(line, column.name, str(exc))
+                        report.add_error(line, name, str(exc))
                         bad = True
-                for column in absent:
-                    record[column.target] = column.default
                 if not bad and row_rule is not None:
                     for column_name, message in row_rule(record):
                         report.add_error(line, column_name, message)
                         bad = True
                 if bad:
                     continue
-                row = tuple(record[t] for t in targets)
-                key = tuple(row[p] for p in key_positions)
-                first_line = seen_keys.setdefault(key, line)
+                row = row_of(record)
+                first_line = seen_keys.setdefault(key_of(row), line)
                 if first_line != line:
-                    report.add_error(
-                        line,
-                        key_column,
-                        f"the same {' + '.join(spec.key)} as line {first_line}",
-                    )
+                    report.add_error(line, key_column, f"the same {key_label} as line {first_line}")
                     continue
                 if len(report.preview) < PREVIEW_ROWS:
-                    report.preview.append([_show(record[c.target], values, i) for i, c in present])
-                if report.error_count == 0:
-                    sink.add(row)
-                if progress is not None and report.rows % PROGRESS_EVERY == 0:
+                    report.preview.append([_show(values[i]) for i, _ in preview_columns])
+                if not report.error_count:
+                    add(row)
+                if progress is not None and report.rows >= next_progress:
+                    next_progress += PROGRESS_EVERY
                     progress(report.rows, position(), table.size_bytes)
             if report.error_count or dry_run:
                 raise _Rollback
@@ -318,8 +325,7 @@ class _Rollback(Exception):
     """Leave the atomic block without writing anything."""
 
 
-def _show(value, values, index) -> str:
-    raw = values[index] if index < len(values) else ""
+def _show(raw) -> str:
     return "" if raw is None else str(raw)
 
 
@@ -335,7 +341,7 @@ def _converter(column: Column, parsers: ValueParsers, refs: References):
     }[column.parse]
 
     def convert(raw):
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
             if column.required:
                 raise ValueError("is required")
             return column.default

@@ -31,6 +31,10 @@ class ValueParsers:
         self.decimal_comma = self.locale in DECIMAL_COMMA_LOCALES
         self.tz = tz
         self.local_date, self.local_format = LOCAL_DATE[self.locale]
+        # The common case (no thousands separators, no symbols), parsed without detours.
+        self.plain_number = re.compile(
+            r"-?\d+(?:,\d+)?" if self.decimal_comma else r"-?\d+(?:\.\d+)?"
+        ).fullmatch
 
     def text(self, value, max_length: int | None = None) -> str:
         text = str(value).strip() if value is not None else ""
@@ -43,9 +47,11 @@ class ValueParsers:
         return text
 
     def decimal(self, value, places: int = 2) -> Decimal:
-        if isinstance(value, bool):
+        if value.__class__ is str and self.plain_number(value):
+            number = Decimal(value.replace(",", ".") if self.decimal_comma else value)
+        elif isinstance(value, bool):
             raise ValueError("not a number")
-        if isinstance(value, int | float):
+        elif isinstance(value, int | float):
             number = Decimal(str(value))
         else:
             text = str(value).strip().replace(" ", "").replace("\u00a0", "").replace("€", "")

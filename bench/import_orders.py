@@ -1,0 +1,119 @@
+"""Import rows/second beside PostgreSQL COPY of the same file, measured in the same run.
+
+Target (issue 4): importing 1,000,000 order rows takes at most 3x the COPY, validation
+included. The COPY baseline loads the same CSV into a typed table with the same unique key
+(tenant, external_id) as the orders table, so both sides maintain one unique index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.setup import use_scratch_database
+
+TARGET_RATIO = 3.0
+
+
+def write_orders_csv(path: Path, rows: int, customers: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    channels = ["web", "app", "edi", "s2s", "email", "phone", "fax", "offline"]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(
+            "external_id,customer_external_id,ordered_at,amount,channel,is_return,return_reason\n"
+        )
+        for i in range(rows):
+            is_return = rng.random() < 0.04
+            placed = start + timedelta(seconds=rng.randrange(0, 3 * 365 * 86400))
+            amount = f"{rng.lognormvariate(5, 1):.2f}"
+            reason = "Beschadigd" if is_return else ""
+            out.write(
+                f"B{i:08d},C{rng.randrange(customers):06d},{placed.isoformat()},{amount},"
+                f"{rng.choice(channels)},{int(is_return)},{reason}\n"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench import_orders")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    args = parser.parse_args(argv)
+
+    use_scratch_database(fresh=True)
+    from django.db import connection
+
+    from customers.importing.engine import import_file
+    from customers.models import Customer
+    from customers.services import channels_ensure
+    from portal.services import tenant_create
+    from portal.tenancy import tenant_context
+
+    tenant, _ = tenant_create(slug="bench", name="Bench", locale="en", timezone_name="UTC")
+    with tenant_context(tenant):
+        channels_ensure(tenant=tenant)
+        Customer.objects.bulk_create(
+            [
+                Customer(tenant=tenant, external_id=f"C{i:06d}", name=f"Customer {i}")
+                for i in range(args.customers)
+            ],
+            batch_size=5000,
+        )
+    workdir = Path(tempfile.mkdtemp(prefix="koers-bench-"))
+    csv_path = workdir / "orders.csv"
+    write_orders_csv(csv_path, args.rows, args.customers)
+    size_mb = csv_path.stat().st_size / 2**20
+    print(f"file: {args.rows:,} order rows, {size_mb:.1f} MB")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_copy (tenant_id bigint NOT NULL DEFAULT 1, external_id varchar(64), "
+            "customer_external_id varchar(64), ordered_at timestamptz, amount numeric(14,2), "
+            "channel varchar(20), is_return boolean, return_reason varchar(200), "
+            "UNIQUE (tenant_id, external_id))"
+        )
+        started = time.perf_counter()
+        with (
+            csv_path.open("rb") as fileobj,
+            cursor.cursor.copy(
+                "COPY bench_copy (external_id, customer_external_id, ordered_at, amount, channel, "
+                "is_return, return_reason) FROM STDIN WITH (FORMAT csv, HEADER true)"
+            ) as copy,
+        ):
+            while chunk := fileobj.read(1 << 20):
+                copy.write(chunk)
+        copy_seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy")
+
+    with tenant_context(tenant), csv_path.open("rb") as fileobj:
+        started = time.perf_counter()
+        report = import_file(tenant=tenant, kind="orders", fileobj=fileobj, filename="orders.csv")
+        import_seconds = time.perf_counter() - started
+    assert report.ok and report.created == args.rows, report.errors[:5]
+
+    with tenant_context(tenant), csv_path.open("rb") as fileobj:
+        started = time.perf_counter()
+        again = import_file(tenant=tenant, kind="orders", fileobj=fileobj, filename="orders.csv")
+        reimport_seconds = time.perf_counter() - started
+    assert again.unchanged == args.rows
+
+    ratio = import_seconds / copy_seconds
+    print(f"{'measure':<34}{'seconds':>9}{'rows/s':>12}{'ratio':>8}")
+    print(
+        f"{'COPY of the file (baseline)':<34}{copy_seconds:>9.2f}{args.rows / copy_seconds:>12,.0f}{1:>8.2f}"
+    )
+    print(
+        f"{'import_file (validate + upsert)':<34}{import_seconds:>9.2f}{args.rows / import_seconds:>12,.0f}{ratio:>8.2f}"
+    )
+    print(
+        f"{'re-import, nothing changes':<34}{reimport_seconds:>9.2f}"
+        f"{args.rows / reimport_seconds:>12,.0f}{reimport_seconds / copy_seconds:>8.2f}"
+    )
+    verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
+    print(f"import {verdict} the target of <= {TARGET_RATIO:.0f}x COPY ({ratio:.2f}x)")
+    csv_path.unlink()
+    return 0 if ratio <= TARGET_RATIO else 1

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "portal",
@@ -176,16 +177,32 @@ CELERY_TASK_SOFT_TIME_LIMIT = 2 * 3600
 CELERY_TASK_TIME_LIMIT = 2 * 3600 + 300
 CELERY_TIMEZONE = "UTC"
 
+# The API lives under /t/<slug>/api/v1/ (docs/api.md). TenantMiddleware checks API tokens and
+# memberships; DRF sees the token through ApiTokenAuthentication.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api_auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.api_auth.TenantApiPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    # Amounts go out as JSON numbers, the form a push takes back whatever the tenant's locale.
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Koers API",
     "DESCRIPTION": "Tenant-scoped API: read customers and orders, push data like the importers.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/t/\{tenant_slug\}/api/v[0-9]+",
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN (CSP is 'self' only).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

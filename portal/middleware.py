@@ -1,4 +1,5 @@
-"""Tenant middleware: `/t/<slug>/…` opens the tenant's scope for members only."""
+"""Tenant middleware: `/t/<slug>/…` opens the tenant's scope for members (and, under
+`/t/<slug>/api/`, for the tenant's API tokens) only."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from portal.api_auth import api_token_authenticate, api_token_touch, key_from_header
 from portal.models import Membership, Tenant
 from portal.tenancy import tenant_context, unscoped
 
-TENANT_PATH = re.compile(r"^/t/(?P<slug>[a-z0-9][a-z0-9-]*)/")
+TENANT_PATH = re.compile(r"^/t/(?P<slug>[a-z0-9][a-z0-9-]*)/(?P<api>api/)?")
+
+
+def _api_error(status: int, detail: str) -> JsonResponse:
+    response = JsonResponse({"detail": detail}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = "Token"
+    return response
 
 
 class TenantMiddleware:
@@ -21,6 +30,10 @@ class TenantMiddleware:
 
     Fail-closed: a path under `/t/<slug>/` is served only to a member of that tenant; anybody
     else gets a 404 (a tenant's existence is not disclosed), anonymous users go to the login.
+    Under `/t/<slug>/api/` answers are JSON: a request with `Authorization: Token <key>` (or
+    `Bearer <key>`) is served when the key is an active token of that tenant (`request.api_token`),
+    else 401, whatever the tenant (so a key of another tenant, or an unknown slug, tells nothing);
+    without a key a member's session works as for pages, and an anonymous request is a 401.
     Superusers in Django's admin work across tenants (admin tooling, `unscoped()`).
     """
 
@@ -38,6 +51,8 @@ class TenantMiddleware:
             return self.get_response(request)
 
         tenant = Tenant.objects.filter(slug=match["slug"]).first()
+        if match["api"]:
+            return self._serve_api(request, tenant)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if tenant is None:
@@ -50,11 +65,42 @@ class TenantMiddleware:
                 raise Http404("No such tenant")
             request.tenant = tenant
             request.membership = membership
-            timezone.activate(tenant.tzinfo)  # pages show times in the tenant's time zone
-            try:
-                return self.get_response(request)
-            finally:
-                timezone.deactivate()
+            return self._respond_in_tenant_zone(request, tenant)
+
+    def _respond_in_tenant_zone(self, request: HttpRequest, tenant: Tenant) -> HttpResponse:
+        timezone.activate(tenant.tzinfo)  # pages (and the API) show times in the tenant's zone
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def _serve_api(self, request: HttpRequest, tenant: Tenant | None) -> HttpResponse:
+        request.api_token = None
+        key = key_from_header(request.headers.get("Authorization", ""))
+        if key is not None:
+            if tenant is None:
+                return _api_error(401, "Invalid or revoked token.")
+            with tenant_context(tenant):
+                token = api_token_authenticate(tenant=tenant, key=key)
+                if token is None:
+                    return _api_error(401, "Invalid or revoked token.")
+                api_token_touch(token=token)
+                request.tenant = tenant
+                request.api_token = token
+                return self._respond_in_tenant_zone(request, tenant)
+        if not request.user.is_authenticated:
+            return _api_error(401, "Authentication credentials were not provided.")
+        if tenant is None:
+            return _api_error(404, "Not found.")
+        with tenant_context(tenant):
+            membership = (
+                Membership.objects.select_related("user").filter(user_id=request.user.pk).first()
+            )
+            if membership is None:
+                return _api_error(404, "Not found.")
+            request.tenant = tenant
+            request.membership = membership
+            return self._respond_in_tenant_zone(request, tenant)
 
 
 class SecurityHeadersMiddleware:

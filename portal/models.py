@@ -216,3 +216,36 @@ class GlossaryTerm(TenantOwned):
 
     def __str__(self) -> str:
         return self.term
+
+
+class ApiToken(TenantOwned):
+    """A key that lets a machine use the tenant's API. Only the key's SHA-256 hash is stored:
+    the key itself is shown once, when the token is created (`portal.api_auth`)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(
+        _("key prefix"), max_length=8, help_text=_("The key's first characters, to recognise it.")
+    )
+    key_hash = models.CharField(_("key hash"), max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            # Also the index the key lookup uses: the URL names the tenant before the key is read.
+            models.UniqueConstraint(fields=["tenant", "key_hash"], name="apitoken_unique_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -7,242 +7,618 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=20, verbose_name='code')),
-                ('label', models.CharField(max_length=80, verbose_name='label')),
-                ('is_online', models.BooleanField(default=False, verbose_name='online')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=20, verbose_name="code")),
+                ("label", models.CharField(max_length=80, verbose_name="label")),
+                ("is_online", models.BooleanField(default=False, verbose_name="online")),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'channel',
-                'verbose_name_plural': 'channels',
-                'ordering': ['code'],
+                "verbose_name": "channel",
+                "verbose_name_plural": "channels",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('country', models.CharField(blank=True, help_text='ISO 3166 alpha-2', max_length=2, verbose_name='country')),
-                ('business_line', models.CharField(blank=True, max_length=80, verbose_name='business line')),
-                ('employees', models.PositiveIntegerField(blank=True, null=True, verbose_name='employees')),
-                ('locations', models.PositiveIntegerField(blank=True, null=True, verbose_name='locations / DCs')),
-                ('floor_area_m2', models.PositiveIntegerField(blank=True, null=True, verbose_name='floor area (m²)')),
-                ('has_webshop', models.BooleanField(blank=True, null=True, verbose_name='has own web shop')),
-                ('serves', models.CharField(blank=True, max_length=200, verbose_name='serves which customers')),
-                ('product_families', models.PositiveIntegerField(blank=True, null=True, verbose_name='product families bought')),
-                ('estimated_wallet', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='estimated annual wallet')),
-                ('price_sensitivity', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='price sensitivity')),
-                ('brand_sensitivity', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='brand sensitivity')),
-                ('sustainability_sensitivity', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='sustainability sensitivity')),
-                ('reliability_sensitivity', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='reliability sensitivity')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('account_manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='accounts', to='portal.membership', verbose_name='account manager')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customers', to='portal.department', verbose_name='department')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 3166 alpha-2",
+                        max_length=2,
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "business_line",
+                    models.CharField(blank=True, max_length=80, verbose_name="business line"),
+                ),
+                (
+                    "employees",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="employees"),
+                ),
+                (
+                    "locations",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="locations / DCs"
+                    ),
+                ),
+                (
+                    "floor_area_m2",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="floor area (m²)"
+                    ),
+                ),
+                (
+                    "has_webshop",
+                    models.BooleanField(blank=True, null=True, verbose_name="has own web shop"),
+                ),
+                (
+                    "serves",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="serves which customers"
+                    ),
+                ),
+                (
+                    "product_families",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="product families bought"
+                    ),
+                ),
+                (
+                    "estimated_wallet",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="estimated annual wallet",
+                    ),
+                ),
+                (
+                    "price_sensitivity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="price sensitivity",
+                    ),
+                ),
+                (
+                    "brand_sensitivity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="brand sensitivity",
+                    ),
+                ),
+                (
+                    "sustainability_sensitivity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="sustainability sensitivity",
+                    ),
+                ),
+                (
+                    "reliability_sensitivity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="reliability sensitivity",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                (
+                    "account_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="accounts",
+                        to="portal.membership",
+                        verbose_name="account manager",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customers",
+                        to="portal.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
-                'ordering': ['name'],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('has_web_account', models.BooleanField(default=False, verbose_name='has web account')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                (
+                    "has_web_account",
+                    models.BooleanField(default=False, verbose_name="has web account"),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='FunnelEvent',
+            name="FunnelEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('lead_ref', models.CharField(max_length=64, verbose_name='lead reference')),
-                ('stage', models.CharField(choices=[('first_identifier', 'First identifier'), ('second_identifier', 'Second identifier'), ('mql', 'Marketing-qualified lead'), ('sql', 'Sales-qualified lead'), ('won', 'Won')], max_length=20, verbose_name='stage')),
-                ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='funnel_events', to='customers.customer')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                ("lead_ref", models.CharField(max_length=64, verbose_name="lead reference")),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("first_identifier", "First identifier"),
+                            ("second_identifier", "Second identifier"),
+                            ("mql", "Marketing-qualified lead"),
+                            ("sql", "Sales-qualified lead"),
+                            ("won", "Won"),
+                        ],
+                        max_length=20,
+                        verbose_name="stage",
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="occurred at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="funnel_events",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('placed_at', models.DateTimeField(verbose_name='placed at')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='net amount')),
-                ('is_return', models.BooleanField(default=False, verbose_name='return')),
-                ('return_reason', models.CharField(blank=True, max_length=200, verbose_name='return reason')),
-                ('quantity', models.IntegerField(blank=True, null=True, verbose_name='quantity')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='customers.channel')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='customers.customer')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                ("placed_at", models.DateTimeField(verbose_name="placed at")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="net amount"),
+                ),
+                ("is_return", models.BooleanField(default=False, verbose_name="return")),
+                (
+                    "return_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="return reason"),
+                ),
+                ("quantity", models.IntegerField(blank=True, null=True, verbose_name="quantity")),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="customers.channel",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orders",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-placed_at'],
+                "ordering": ["-placed_at"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_number', models.PositiveIntegerField(verbose_name='line')),
-                ('sku', models.CharField(max_length=64, verbose_name='SKU')),
-                ('product_family', models.CharField(blank=True, max_length=80, verbose_name='product family')),
-                ('quantity', models.DecimalField(decimal_places=3, default=1, max_digits=12, verbose_name='quantity')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='amount')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='customers.order')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line_number", models.PositiveIntegerField(verbose_name="line")),
+                ("sku", models.CharField(max_length=64, verbose_name="SKU")),
+                (
+                    "product_family",
+                    models.CharField(blank=True, max_length=80, verbose_name="product family"),
+                ),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        decimal_places=3, default=1, max_digits=12, verbose_name="quantity"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="amount"),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="customers.order",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'line_number'],
+                "ordering": ["order", "line_number"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformSample',
+            name="PlatformSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('uptime_pct', models.DecimalField(decimal_places=3, max_digits=6, null=True, verbose_name='uptime %')),
-                ('median_page_load_ms', models.PositiveIntegerField(null=True, verbose_name='median page load (ms)')),
-                ('error_rate', models.DecimalField(decimal_places=3, max_digits=6, null=True, verbose_name='error rate %')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "uptime_pct",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=6, null=True, verbose_name="uptime %"
+                    ),
+                ),
+                (
+                    "median_page_load_ms",
+                    models.PositiveIntegerField(null=True, verbose_name="median page load (ms)"),
+                ),
+                (
+                    "error_rate",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=6, null=True, verbose_name="error rate %"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyResponse',
+            name="SurveyResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('kind', models.CharField(choices=[('nps', 'NPS'), ('ces', 'CES')], max_length=3, verbose_name='kind')),
-                ('score', models.PositiveSmallIntegerField(verbose_name='score')),
-                ('answered_on', models.DateField(verbose_name='answered on')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='surveys', to='customers.customer')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("nps", "NPS"), ("ces", "CES")], max_length=3, verbose_name="kind"
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField(verbose_name="score")),
+                ("answered_on", models.DateField(verbose_name="answered on")),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="surveys",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WebActivity',
+            name="WebActivity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='external id')),
-                ('kind', models.CharField(choices=[('login', 'Login'), ('session', 'Session'), ('download', 'Download'), ('catalogue_request', 'Catalogue request'), ('sample_request', 'Sample request'), ('account_created', 'Account created')], max_length=20, verbose_name='kind')),
-                ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='web_activity', to='customers.contact')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='web_activity', to='customers.customer')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='portal.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="external id")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("login", "Login"),
+                            ("session", "Session"),
+                            ("download", "Download"),
+                            ("catalogue_request", "Catalogue request"),
+                            ("sample_request", "Sample request"),
+                            ("account_created", "Account created"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="occurred at")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="web_activity",
+                        to="customers.contact",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="web_activity",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="portal.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='channel',
-            constraint=models.UniqueConstraint(fields=('tenant', 'code'), name='channel_unique_code'),
+            model_name="channel",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "code"), name="channel_unique_code"
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['tenant', 'account_manager'], name='customer_tenant_am'),
+            model_name="customer",
+            index=models.Index(fields=["tenant", "account_manager"], name="customer_tenant_am"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['tenant', 'department'], name='customer_tenant_dept'),
+            model_name="customer",
+            index=models.Index(fields=["tenant", "department"], name="customer_tenant_dept"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['tenant', 'name'], name='customer_tenant_name'),
+            model_name="customer",
+            index=models.Index(fields=["tenant", "name"], name="customer_tenant_name"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.UniqueConstraint(fields=('tenant', 'external_id'), name='customer_unique_ext'),
+            model_name="customer",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "external_id"), name="customer_unique_ext"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['tenant', 'customer'], name='contact_tenant_customer'),
+            model_name="contact",
+            index=models.Index(fields=["tenant", "customer"], name="contact_tenant_customer"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('tenant', 'external_id'), name='contact_unique_ext'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "external_id"), name="contact_unique_ext"
+            ),
         ),
         migrations.AddIndex(
-            model_name='funnelevent',
-            index=models.Index(fields=['tenant', 'stage', 'occurred_at'], name='funnel_tenant_stage'),
+            model_name="funnelevent",
+            index=models.Index(
+                fields=["tenant", "stage", "occurred_at"], name="funnel_tenant_stage"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='funnelevent',
-            constraint=models.UniqueConstraint(fields=('tenant', 'external_id'), name='funnel_unique_ext'),
+            model_name="funnelevent",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "external_id"), name="funnel_unique_ext"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['tenant', 'placed_at'], name='order_tenant_placed'),
+            model_name="order",
+            index=models.Index(fields=["tenant", "placed_at"], name="order_tenant_placed"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['tenant', 'customer', 'placed_at'], name='order_tenant_cust'),
+            model_name="order",
+            index=models.Index(
+                fields=["tenant", "customer", "placed_at"], name="order_tenant_cust"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('tenant', 'external_id'), name='order_unique_ext'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "external_id"), name="order_unique_ext"
+            ),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['tenant', 'product_family'], name='orderline_tenant_family'),
+            model_name="orderline",
+            index=models.Index(fields=["tenant", "product_family"], name="orderline_tenant_family"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('tenant', 'order', 'line_number'), name='orderline_unique_line'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "order", "line_number"), name="orderline_unique_line"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='platformsample',
-            constraint=models.UniqueConstraint(fields=('tenant', 'date'), name='platform_unique_date'),
+            model_name="platformsample",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "date"), name="platform_unique_date"
+            ),
         ),
         migrations.AddIndex(
-            model_name='surveyresponse',
-            index=models.Index(fields=['tenant', 'kind', 'answered_on'], name='survey_tenant_kind'),
+            model_name="surveyresponse",
+            index=models.Index(fields=["tenant", "kind", "answered_on"], name="survey_tenant_kind"),
         ),
         migrations.AddConstraint(
-            model_name='surveyresponse',
-            constraint=models.UniqueConstraint(fields=('tenant', 'external_id'), name='survey_unique_ext'),
+            model_name="surveyresponse",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "external_id"), name="survey_unique_ext"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveyresponse',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'nps'), ('score__lte', 10)), models.Q(('kind', 'ces'), ('score__gte', 1), ('score__lte', 7)), _connector='OR'), name='survey_score_in_range'),
+            model_name="surveyresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "nps"), ("score__lte", 10)),
+                    models.Q(("kind", "ces"), ("score__gte", 1), ("score__lte", 7)),
+                    _connector="OR",
+                ),
+                name="survey_score_in_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='webactivity',
-            index=models.Index(fields=['tenant', 'kind', 'occurred_at'], name='webact_tenant_kind'),
+            model_name="webactivity",
+            index=models.Index(fields=["tenant", "kind", "occurred_at"], name="webact_tenant_kind"),
         ),
         migrations.AddIndex(
-            model_name='webactivity',
-            index=models.Index(fields=['tenant', 'customer', 'occurred_at'], name='webact_tenant_cust'),
+            model_name="webactivity",
+            index=models.Index(
+                fields=["tenant", "customer", "occurred_at"], name="webact_tenant_cust"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webactivity',
-            constraint=models.UniqueConstraint(fields=('tenant', 'external_id'), name='webactivity_unique_ext'),
+            model_name="webactivity",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "external_id"), name="webactivity_unique_ext"
+            ),
         ),
     ]

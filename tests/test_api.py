@@ -572,7 +572,7 @@ def test_the_schema_generates_without_warnings(tmp_path):
     assert "name: tenant_slug" in schema
 
 
-def test_the_schema_and_docs_are_served_without_inline_scripts(client):
+def test_the_schema_and_docs_are_served_without_inline_scripts_or_styles(client):
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
     assert "/t/{tenant_slug}/api/v1/orders/" in schema.json()["paths"]
@@ -582,6 +582,7 @@ def test_the_schema_and_docs_are_served_without_inline_scripts(client):
     scripts = re.findall(r"<script([^>]*)>", html)
     assert scripts and all("src=" in attributes for attributes in scripts)
     assert "cdn" not in html.lower()
+    assert "<style" not in html  # CSP: style-src 'self'
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     init = client.get("/api/docs/?script=")
     assert init.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from portal.models import Role
@@ -50,6 +51,8 @@ def other_member(other_tenant):
 def _client_for(membership) -> Client:
     client = Client()
     client.force_login(membership.user)
+    # The tests read English; a Dutch tenant shows Dutch until the user picks a language.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 

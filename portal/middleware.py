@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.api_auth import api_token_authenticate, api_token_touch, key_from_header
 from portal.models import Membership, Tenant
@@ -65,6 +65,10 @@ class TenantMiddleware:
                 raise Http404("No such tenant")
             request.tenant = tenant
             request.membership = membership
+            if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+                # Until a user picks a language, pages speak the company's language.
+                translation.activate(tenant.locale)
+                request.LANGUAGE_CODE = tenant.locale
             return self._respond_in_tenant_zone(request, tenant)
 
     def _respond_in_tenant_zone(self, request: HttpRequest, tenant: Tenant) -> HttpResponse:

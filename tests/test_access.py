@@ -61,7 +61,17 @@ def test_login_with_one_membership_lands_in_the_role_page(members):
         follow=True,
     )
     assert response.redirect_chain[-1][0] == "/t/acme/portfolio/"
-    assert "My portfolio" in nav_labels(response.content.decode())
+    # A Dutch company's pages are Dutch until the user picks another language.
+    assert nav_labels(response.content.decode()) == ["Mijn portefeuille", "Begrippenlijst"]
+
+
+def test_the_language_switcher_overrides_the_company_language(members):
+    client = Client()
+    client.force_login(members[Role.REP].user)
+    client.post("/i18n/setlang/", {"language": "da", "next": "/t/acme/"})
+    html = client.get("/t/acme/", follow=True).content.decode()
+    assert nav_labels(html) == ["Min portefølje", "Ordliste"]
+    assert '<html lang="da">' in html
 
 
 def test_user_with_several_memberships_picks_a_tenant(tenant, other_tenant, members):

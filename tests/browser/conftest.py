@@ -39,6 +39,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
+    # The tests read English; a Dutch tenant speaks Dutch until the user picks a language.
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page = context.new_page()
     yield page
     context.close()

@@ -45,6 +45,25 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("Day of the next month after which a period's measurements are frozen."),
     )
+    churn_k = models.DecimalField(
+        _("churn factor k"),
+        max_digits=4,
+        decimal_places=2,
+        default=2.5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A customer has churned after k times their own median time between orders "
+            "without ordering (365 days for customers with fewer than 3 orders)."
+        ),
+    )
+    web_influence_days = models.PositiveSmallIntegerField(
+        _("web influence window (days)"),
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(90)],
+        help_text=_(
+            "An offline order this many days after a web session counts as web-influenced."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

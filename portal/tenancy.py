@@ -62,7 +62,10 @@ def TenantManager(manager_class: type[models.Manager] = models.Manager) -> model
 class TenantOwned(models.Model):
     """Abstract base: every tenant-owned row carries its own tenant."""
 
-    tenant = models.ForeignKey("portal.Tenant", on_delete=models.CASCADE, editable=False)
+    # No single-column index: every tenant-owned table has indexes that lead with tenant.
+    tenant = models.ForeignKey(
+        "portal.Tenant", on_delete=models.CASCADE, editable=False, db_index=False
+    )
 
     objects = TenantManager()
 

@@ -98,3 +98,12 @@ def test_every_tenant_owned_model_has_a_fail_closed_default_manager(model):
         model._default_manager.exists()
     with pytest.raises(ScopeError):
         model._default_manager.exclude(pk=0).first()
+
+
+@pytest.mark.parametrize("model", tenant_owned_models(), ids=lambda m: m._meta.label)
+def test_every_tenant_owned_table_has_an_index_that_leads_with_tenant(model):
+    meta = model._meta
+    leading = [i.fields[0].lstrip("-") for i in meta.indexes] + [
+        c.fields[0] for c in meta.constraints if isinstance(c, models.UniqueConstraint)
+    ]
+    assert "tenant" in leading, f"{meta.label} has no index starting with tenant"

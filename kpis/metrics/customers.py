@@ -1,0 +1,194 @@
+"""Customer counts: active, online adoption, new / existing / churned, wallet, returns-only,
+koesterklanten."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kpis.metrics.facts import Facts, as_lists, ratio
+from kpis.metrics.registry import metric
+
+RETURNS_ONLY_DAYS = 90
+KOESTER_SHARE = 0.10
+SHORT_HISTORY_CHURN_DAYS = 365
+
+
+def _trailing(facts: Facts, name: str, online: int | None = None) -> np.ndarray:
+    array = facts.arrays[name]
+    monthly = array.sum(axis=0) if online is None else array[online]
+    return facts.trailing(monthly)
+
+
+def active_matrix(facts: Facts) -> np.ndarray:
+    """(C, P): 1 where the customer had a non-return order in the 12 months up to period end."""
+    return facts.at_period_end((_trailing(facts, "orders") > 0).astype(float))
+
+
+def online_adopter_matrix(facts: Facts) -> np.ndarray:
+    """(C, P): active and at least one online non-return order in the trailing 12 months."""
+    online = facts.at_period_end((_trailing(facts, "orders", online=1) > 0).astype(float))
+    return online * active_matrix(facts)
+
+
+@metric("active_customers", label="Active customers", unit="count")
+def active_customers(facts: Facts):
+    """Customers with at least one non-return order in the trailing 12 months up to the
+    period's end (the 12 calendar months ending with the period's last month)."""
+    return as_lists(facts.by_scope(active_matrix(facts)))
+
+
+@metric("online_adoption", label="Online adoption", unit="percent")
+def online_adoption(facts: Facts):
+    """Share of active customers with at least one online order in the trailing 12 months x 100."""
+    return ratio(
+        facts.by_scope(online_adopter_matrix(facts)), facts.by_scope(active_matrix(facts)), 100
+    )
+
+
+@metric("online_adoption_revenue", label="Online adoption (revenue-weighted)", unit="percent")
+def online_adoption_revenue(facts: Facts):
+    """Trailing-12-month net revenue of online-adopting active customers / that of all active
+    customers x 100."""
+    net = facts.at_period_end(
+        facts.trailing((facts.arrays["gross"] - facts.arrays["returns"]).sum(axis=0))
+    )
+    active = active_matrix(facts)
+    adopters = online_adopter_matrix(facts)
+    return ratio(facts.by_scope(net * adopters), facts.by_scope(net * active), 100)
+
+
+def _first_order_period(facts: Facts) -> np.ndarray:
+    """(C, P): 1 where the customer's first non-return order falls in the period."""
+    first = facts.arrays["first_order_day"]
+    out = np.zeros((facts.n_customers, facts.n_periods))
+    for p, (start, end) in enumerate(facts.period_days):
+        out[:, p] = (first >= start) & (first <= end)
+    return out
+
+
+@metric("new_customers", label="New customers", unit="count", additive=True)
+def new_customers(facts: Facts):
+    """Customers whose first non-return order (ever) falls in the period."""
+    return as_lists(facts.by_scope(_first_order_period(facts)))
+
+
+@metric("existing_customers", label="Existing customers", unit="count")
+def existing_customers(facts: Facts):
+    """Active customers at the period's end that are not new in the period."""
+    existing = active_matrix(facts) * (1 - _first_order_period(facts))
+    return as_lists(facts.by_scope(existing))
+
+
+def churn_threshold_days(days: np.ndarray, k: float) -> float:
+    """k x the median gap between a customer's order days; 365 days with fewer than 3 orders."""
+    if len(days) < 3:
+        return SHORT_HISTORY_CHURN_DAYS
+    return k * float(np.median(np.diff(days)))
+
+
+def churn_matrix(facts: Facts) -> np.ndarray:
+    """(C, P): 1 where the customer churned during the period.
+
+    A customer churns on the day their silence exceeds their threshold: the day after
+    last order + threshold, for an order not followed by another within the threshold.
+    The threshold uses the customer's order days up to the as-of date.
+    """
+    k = float(getattr(facts.tenant, "churn_k", 2.5))
+    as_of = facts.as_of.toordinal()
+    out = np.zeros((facts.n_customers, facts.n_periods))
+    starts = np.array([s for s, _ in facts.period_days])
+    ends = np.array([e for _, e in facts.period_days])
+    for c, days in facts.extra["order_days"].items():
+        threshold = churn_threshold_days(days, k)
+        gaps_after = np.append(np.diff(days), np.inf)
+        churn_days = days[gaps_after > threshold] + math.floor(threshold) + 1
+        churn_days = churn_days[churn_days <= as_of]
+        if churn_days.size:
+            hits = (churn_days[:, None] >= starts[None, :]) & (churn_days[:, None] <= ends[None, :])
+            out[c] = hits.any(axis=0)
+    return out
+
+
+@metric(
+    "churned_customers",
+    label="Churned customers",
+    unit="count",
+    direction="down",
+    additive=True,
+    needs=("orders", "days"),
+)
+def churned_customers(facts: Facts):
+    """Customers who churned in the period: their time without a non-return order passed
+    k x their own median inter-purchase time (k per tenant, default 2.5), or 365 days for
+    customers with fewer than 3 order days."""
+    return as_lists(facts.by_scope(churn_matrix(facts)))
+
+
+@metric(
+    "churn_rate", label="Churn rate", unit="percent", direction="down", needs=("orders", "days")
+)
+def churn_rate(facts: Facts):
+    """Churned customers in the period / active customers at the start of the period x 100."""
+    active_month = (_trailing(facts, "orders") > 0).astype(float)
+    before = np.stack([active_month[:, first - 1] for first, _ in facts.period_months], axis=1)
+    return ratio(facts.by_scope(churn_matrix(facts)), facts.by_scope(before), 100)
+
+
+@metric("share_of_wallet", label="Share of wallet", unit="percent")
+def share_of_wallet(facts: Facts):
+    """For active customers with a known estimated annual wallet: trailing-12-month net revenue
+    / estimated wallet x 100 (summed over the customers of the scope)."""
+    wallet = np.nan_to_num(facts.arrays["wallet"], nan=0.0)
+    known = (wallet > 0).astype(float)[:, None]
+    net = facts.at_period_end(
+        facts.trailing((facts.arrays["gross"] - facts.arrays["returns"]).sum(axis=0))
+    )
+    active = active_matrix(facts) * known
+    return ratio(facts.by_scope(net * active), facts.by_scope(wallet[:, None] * active), 100)
+
+
+@metric(
+    "returns_only_customers",
+    label="Customers only returning",
+    unit="count",
+    direction="down",
+    needs=("orders", "days"),
+)
+def returns_only_customers(facts: Facts):
+    """Customers whose orders in the 90 days up to the period's end are all returns (at least one)."""
+    out = np.zeros((facts.n_customers, facts.n_periods))
+    order_days = facts.extra["order_days"]
+    for c, returns in facts.extra["return_days"].items():
+        orders = order_days.get(c, np.zeros(0, dtype=np.int64))
+        for p, (_, end) in enumerate(facts.period_days):
+            lo = end - RETURNS_ONLY_DAYS
+            has_return = np.any((returns > lo) & (returns <= end))
+            if has_return and not np.any((orders > lo) & (orders <= end)):
+                out[c, p] = 1
+    return as_lists(facts.by_scope(out))
+
+
+def koesterklant_matrix(facts: Facts) -> np.ndarray:
+    """(C, P): 1 for the top decile of customers by trailing-12-month online net revenue
+    (among customers with positive online revenue; ties at the boundary included)."""
+    online = facts.arrays["gross"][1] - facts.arrays["returns"][1]
+    trailing = facts.at_period_end(facts.trailing(online))
+    out = np.zeros_like(trailing)
+    for p in range(facts.n_periods):
+        values = trailing[:, p]
+        positive = values[values > 0]
+        if positive.size == 0:
+            continue
+        top = math.ceil(positive.size * KOESTER_SHARE)
+        threshold = np.sort(positive)[::-1][top - 1]
+        out[:, p] = values >= threshold
+    return out
+
+
+@metric("koesterklanten", label="Koesterklanten", unit="count")
+def koesterklanten(facts: Facts):
+    """Customers in the top 10% by trailing-12-month online net revenue (company-wide ranking,
+    counted per scope)."""
+    return as_lists(facts.by_scope(koesterklant_matrix(facts)))

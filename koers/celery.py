@@ -10,4 +10,11 @@ app.autodiscover_tasks()
 
 # The one beat schedule of the project (DESIGN.md "Jobs"). Entries are added by the
 # issues that bring the tasks; keep them all here.
-app.conf.beat_schedule = {}
+from celery.schedules import crontab  # noqa: E402
+
+app.conf.beat_schedule = {
+    "nightly-recompute": {
+        "task": "kpis.recompute_all_tenants",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -1,1 +1,218 @@
-"""Models arrive with the issue that builds this app."""
+"""KPIs (tenant data), targets, stored measurements, check-ins and board conclusions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.tenancy import TenantOwned
+
+
+class Grain(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+
+class Scope(models.TextChoices):
+    COMPANY = "company", _("Company")
+    DEPARTMENT = "department", _("Department")
+    REP = "rep", _("Sales rep")
+    COUNTRY = "country", _("Country")
+    CHANNEL = "channel", _("Channel")
+
+
+class Kpi(TenantOwned):
+    class Layer(models.TextChoices):
+        GOAL = "goal", _("Business goal")
+        OBJECTIVE = "objective", _("Objective")
+        INTERACTION = "interaction", _("Customer interaction")
+
+    class Phase(models.TextChoices):
+        ORIENTATION = "orientation", _("Orientation")
+        PURCHASE = "purchase", _("Purchase")
+        USE = "use", _("Use & service")
+        LOYALTY = "loyalty", _("Loyalty")
+
+    class Direction(models.TextChoices):
+        UP = "up", _("Higher is better")
+        DOWN = "down", _("Lower is better")
+
+    class Kind(models.TextChoices):
+        LEADING = "leading", _("Leading")
+        LAGGING = "lagging", _("Lagging")
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    metric_key = models.CharField(
+        _("metric"), max_length=60, blank=True, help_text=_("Empty for a manual KPI.")
+    )
+    owner = models.ForeignKey(
+        "portal.Membership",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_kpis",
+    )
+    department = models.ForeignKey(
+        "portal.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kpis",
+        help_text=_("Empty for a company KPI."),
+    )
+    layer = models.CharField(
+        _("layer"), max_length=12, choices=Layer.choices, default=Layer.OBJECTIVE
+    )
+    journey_phase = models.CharField(
+        _("journey phase"), max_length=12, choices=Phase.choices, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=12, default="count")
+    direction = models.CharField(
+        _("direction"), max_length=4, choices=Direction.choices, default=Direction.UP
+    )
+    kind = models.CharField(
+        _("leading or lagging"), max_length=8, choices=Kind.choices, default=Kind.LAGGING
+    )
+    grain = models.CharField(
+        _("target period"), max_length=8, choices=Grain.choices, default=Grain.MONTH
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent KPI"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    is_super = models.BooleanField(_("super-KPI"), default=False)
+    review_date = models.DateField(_("review date"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="kpi_unique_name"),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(is_super=True),
+                name="kpi_one_super_per_tenant",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "department"], name="kpi_tenant_dept")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_manual(self) -> bool:
+        return not self.metric_key
+
+
+class Target(TenantOwned):
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="targets")
+    scope = models.CharField(
+        _("scope"), max_length=12, choices=Scope.choices, default=Scope.COMPANY
+    )
+    member = models.CharField(_("scope member"), max_length=64, blank=True)
+    grain = models.CharField(_("period"), max_length=8, choices=Grain.choices)
+    period_start = models.DateField(_("period start"))
+    minimum = models.DecimalField(_("minimum"), max_digits=16, decimal_places=4)
+    stretch = models.DecimalField(_("stretch"), max_digits=16, decimal_places=4)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kpi", "scope", "member", "grain", "period_start"],
+                name="target_unique_period",
+            ),
+        ]
+
+
+class Measurement(TenantOwned):
+    """A KPI's value for one scope member and period, stored by the recompute (or entered
+    by hand for a manual KPI). Pages read these; they never scan orders."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    member = models.CharField(max_length=64, blank=True)
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    period_start = models.DateField()
+    value = models.FloatField(null=True)
+    previous_value = models.FloatField(null=True)
+    last_year_value = models.FloatField(null=True)
+    job = models.ForeignKey(
+        "portal.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kpi", "scope", "member", "grain", "period_start"],
+                name="measurement_unique_period",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "grain", "period_start", "scope"],
+                name="measurement_tenant_period",
+            ),
+        ]
+
+
+class CheckIn(TenantOwned):
+    class Action(models.TextChoices):
+        START = "start", _("Start")
+        STOP = "stop", _("Stop")
+        CONTINUE = "continue", _("Continue")
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="checkins")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    comment = models.TextField(_("comment"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "kpi", "-created_at"], name="checkin_tenant_kpi")]
+
+
+class BoardConclusion(TenantOwned):
+    """The month's key conclusions for the board page. Every save is a new row: history."""
+
+    month = models.DateField(_("month"))
+    text = models.TextField(_("conclusions"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month", "-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "month", "-created_at"], name="conclusion_tenant_month")
+        ]

@@ -79,3 +79,14 @@ def fiscal_year_of(day: date, fiscal_start_month: int) -> int:
     if fiscal_start_month == 1:
         return day.year
     return day.year + 1 if day.month >= fiscal_start_month else day.year
+
+
+def close_date(start: date, grain: Grain, close_day: int) -> date:
+    """The day from which a period's measurements are frozen: the tenant's close day of the
+    month after the period ends (e.g. March closes on 10 April with close day 10)."""
+    end = period_end(start, grain)  # first day of the next period
+    return end.replace(day=close_day)
+
+
+def is_closed(start: date, grain: Grain, close_day: int, as_of: date) -> bool:
+    return as_of >= close_date(start, grain, close_day)

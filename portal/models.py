@@ -169,6 +169,7 @@ class JobRun(TenantOwned):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
 
     kind = models.CharField(_("kind"), max_length=50)
     status = models.CharField(

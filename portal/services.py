@@ -120,12 +120,17 @@ def jobrun_progress(*, job: JobRun, done: int, total: int | None = None) -> None
     job.save(update_fields=fields)
 
 
-def jobrun_finish(*, job: JobRun, counts: dict | None = None, error: str = "") -> JobRun:
-    job.status = JobRun.Status.FAILED if error else JobRun.Status.SUCCEEDED
+def jobrun_finish(
+    *, job: JobRun, counts: dict | None = None, error: str = "", skipped: bool = False
+) -> JobRun:
+    if skipped:
+        job.status = JobRun.Status.SKIPPED
+    else:
+        job.status = JobRun.Status.FAILED if error else JobRun.Status.SUCCEEDED
     job.finished_at = timezone.now()
     job.counts = counts or job.counts
     job.error = error
-    if not error:
+    if not error and not skipped:
         job.progress_done = job.progress_total
     job.save(update_fields=["status", "finished_at", "counts", "error", "progress_done"])
     return job

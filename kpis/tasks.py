@@ -1,0 +1,50 @@
+"""Thin Celery wrappers: the nightly fan-out and the tenant recompute."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+from kpis.services import recompute_run
+from portal.models import JobRun, Tenant
+from portal.tasks import TenantTask
+from portal.tenancy import unscoped
+
+
+@shared_task(name="kpis.recompute_all_tenants")
+def recompute_all_tenants() -> int:
+    """Nightly: one recompute task per tenant (the one place that crosses tenants)."""
+    with unscoped():
+        tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        recompute_tenant_task.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(base=TenantTask, bind=True, name="kpis.recompute_tenant")
+def recompute_tenant_task(
+    self,
+    tenant_id: int,
+    job_id: int | None = None,
+    as_of: str | None = None,
+    force_closed: bool = False,
+) -> str:
+    tenant = Tenant.objects.get(pk=tenant_id)
+    job = (
+        JobRun.objects.get(tenant=tenant, pk=job_id)
+        if job_id
+        else JobRun.objects.create(
+            tenant=tenant, kind="recompute", counts={"force_closed": force_closed}
+        )
+    )
+    if job.status in {JobRun.Status.SUCCEEDED, JobRun.Status.SKIPPED}:
+        return job.status  # a redelivered task whose work is done
+    recompute_run(
+        tenant=tenant,
+        job=job,
+        as_of=date.fromisoformat(as_of) if as_of else None,
+        force_closed=force_closed,
+    )
+    job.refresh_from_db()
+    return job.status

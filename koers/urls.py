@@ -15,4 +15,5 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/api/v1/", include("customers.api_urls")),
     path("t/<slug:tenant_slug>/", include("portal.urls")),
     path("t/<slug:tenant_slug>/", include("customers.urls")),
+    path("t/<slug:tenant_slug>/", include("kpis.urls")),
 ]

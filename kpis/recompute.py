@@ -41,20 +41,12 @@ class RecomputeResult:
         return self.__dict__.copy()
 
 
-def target_periods(
-    *, tenant: Tenant, grain: str, as_of: date, first_run: bool, force_closed: bool
-) -> tuple[list[date], int]:
-    """(periods to write, number of closed periods skipped)."""
+def target_periods(*, tenant: Tenant, grain: str, as_of: date) -> tuple[list[date], list[date]]:
+    """(every period of the trailing 24 months, the open ones among them)."""
     first = add_months(as_of.replace(day=1), -(FIRST_RUN_MONTHS - 1))
-    fiscal = tenant.fiscal_year_start_month
-    candidates = periods_between(first, as_of, grain, fiscal)
+    candidates = periods_between(first, as_of, grain, tenant.fiscal_year_start_month)
     open_ = [p for p in candidates if not is_closed(p, grain, tenant.period_close_day, as_of)]
-    if force_closed:
-        return candidates, 0
-    if first_run:
-        # The first run fills history once; afterwards closed periods stay as they are.
-        return candidates, 0
-    return open_, len(candidates) - len(open_)
+    return candidates, open_
 
 
 def measurements_recompute(
@@ -75,19 +67,22 @@ def measurements_recompute(
 def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     kpis = [k for k in Kpi.objects.filter(tenant=tenant) if k.metric_key in CATALOGUE]
     result = RecomputeResult(kpis=len(kpis), force_closed=force_closed)
-    result.first_run = not Measurement.objects.filter(tenant=tenant, job__isnull=False).exists()
+    # A KPI without measurements (first run, or a KPI added since) gets 24 months of history.
+    measured = set(
+        Measurement.objects.filter(tenant=tenant, kpi__in=kpis)
+        .values_list("kpi_id", flat=True)
+        .distinct()
+    )
+    fresh = {k.pk for k in kpis if k.pk not in measured}
+    result.first_run = bool(fresh)
     keys = sorted({k.metric_key for k in kpis})
     rows: list[Measurement] = []
     steps = len(GRAINS)
     for step, grain in enumerate(GRAINS, start=1):
-        periods, skipped = target_periods(
-            tenant=tenant,
-            grain=grain,
-            as_of=as_of,
-            first_run=result.first_run,
-            force_closed=force_closed,
-        )
-        result.skipped_closed += skipped
+        candidates, open_ = target_periods(tenant=tenant, grain=grain, as_of=as_of)
+        periods = candidates if (fresh or force_closed) else open_
+        if not force_closed and len(fresh) < len(kpis):
+            result.skipped_closed += len(candidates) - len(open_)
         if not periods or not keys:
             continue
         result.periods += len(periods)
@@ -103,9 +98,10 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
         ):
             values[(v.key, v.scope, v.member, v.period)] = v.value
         members = {(key, scope, member) for key, scope, member, _ in values}
-        wanted = set(periods)
+        every, still_open = set(candidates), set(open_)
         now = timezone.now()
         for kpi in kpis:
+            wanted = every if (force_closed or kpi.pk in fresh) else still_open
             for key, scope, member in members:
                 if key != kpi.metric_key:
                     continue

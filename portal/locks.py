@@ -43,20 +43,28 @@ def _poll(try_once, wait: float) -> bool:
         time.sleep(0.2)
 
 
+# Advisory locks are re-entrant for the session that holds them; ours are not, like flock.
+_held: set[tuple[str, int]] = set()
+
+
 @contextmanager
 def _advisory_lock(name: str, tenant_id: int, wait: float) -> Iterator[None]:
     key = zlib.crc32(name.encode()) & 0x7FFFFFFF
 
     def try_once() -> bool:
+        if (name, tenant_id) in _held:
+            return False
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [key, tenant_id])
             return bool(cursor.fetchone()[0])
 
     if not _poll(try_once, wait):
         raise LockBusy(name)
+    _held.add((name, tenant_id))
     try:
         yield
     finally:
+        _held.discard((name, tenant_id))
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [key, tenant_id])
 

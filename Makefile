@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/koers
+TEST_BROKER ?= redis://127.0.0.1:6379/15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install demo test lint test-sqlite test-postgres chromium services clean bench
@@ -40,7 +41,7 @@ test-sqlite: install chromium
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -m "not integration"
 
 test-postgres: install chromium services
-	DATABASE_URL=$(PG_URL) KOERS_INTEGRATION=1 $(BIN)/pytest
+	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(TEST_BROKER) $(BIN)/pytest
 
 test: lint test-sqlite test-postgres
 

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kpis import services
-from portal.models import JobRun
-from portal.roles import MANAGERS, role_required
+from kpis import selectors, services
+from kpis.forms import CheckInForm, ManualValueForm
+from kpis.metrics import CATALOGUE
+from kpis.models import Kpi
+from kpis.periods import period_start
+from portal.models import JobRun, Role
+from portal.roles import ALL_ROLES, MANAGERS, role_required
 from portal.views import redirect_after_post
 
 
@@ -30,3 +37,79 @@ def recompute_now(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     else:
         job = services.recompute_job_create(tenant=request.tenant, user=request.user)
     return redirect_after_post(request, "portal:job_detail", tenant_slug=tenant_slug, job_id=job.pk)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def kpi_list(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    as_of = timezone.localdate()
+    rows = selectors.kpi_list(tenant=request.tenant, as_of=as_of)
+    return render(request, "kpis/kpi_list.html", {"rows": rows, "as_of": as_of})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*ALL_ROLES)
+def kpi_detail(request: HttpRequest, tenant_slug: str, kpi_id: int) -> HttpResponse:
+    kpi = get_object_or_404(
+        Kpi.objects.select_related("owner__user", "department", "parent"),
+        tenant=request.tenant,
+        pk=kpi_id,
+    )
+    checkin_form = CheckInForm()
+    value_form = ManualValueForm()
+    can_enter = kpi.is_manual and (
+        request.membership.role == Role.ADMIN or kpi.owner_id == request.membership.pk
+    )
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("form") == "value":
+            if not can_enter:
+                raise PermissionDenied
+            value_form = ManualValueForm(request.POST)
+            if value_form.is_valid():
+                try:
+                    services.manual_value_set(
+                        tenant=request.tenant,
+                        kpi=kpi,
+                        scope="company",
+                        member="",
+                        grain=kpi.grain,
+                        period_start=period_start(
+                            value_form.cleaned_data["period_start"],
+                            kpi.grain,
+                            request.tenant.fiscal_year_start_month,
+                        ),
+                        value=value_form.cleaned_data["value"],
+                        user=request.user,
+                        allow_closed=request.membership.role == Role.ADMIN,
+                    )
+                    return redirect_after_post(
+                        request, "kpis:detail", tenant_slug=tenant_slug, kpi_id=kpi.pk
+                    )
+                except ValidationError as exc:
+                    value_form.add_error(None, exc)
+            status = 422
+        else:
+            checkin_form = CheckInForm(request.POST)
+            if checkin_form.is_valid():
+                services.checkin_add(
+                    tenant=request.tenant,
+                    kpi=kpi,
+                    action=checkin_form.cleaned_data["action"],
+                    comment=checkin_form.cleaned_data["comment"],
+                    user=request.user,
+                )
+                return redirect_after_post(
+                    request, "kpis:detail", tenant_slug=tenant_slug, kpi_id=kpi.pk
+                )
+            status = 422
+    context = {
+        "kpi": kpi,
+        "history": selectors.kpi_history(tenant=request.tenant, kpi=kpi),
+        "checkins": kpi.checkins.select_related("author")[:20],
+        "checkin_form": checkin_form,
+        "value_form": value_form,
+        "can_enter": can_enter,
+        "metric": CATALOGUE.get(kpi.metric_key),
+    }
+    return render(request, "kpis/kpi_detail.html", context, status=status)

@@ -29,6 +29,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("portal:portfolio", _("My portfolio"), frozenset({Role.REP})),
     NavItem("portal:department", _("Department"), frozenset({Role.HEAD})),
     NavItem("portal:board", _("Board"), frozenset({Role.BOARD, Role.ADMIN})),
+    NavItem("kpis:list", _("KPIs"), ALL_ROLES),
     NavItem("portal:departments", _("Departments"), frozenset({Role.ADMIN})),
     NavItem("portal:glossary", _("Glossary"), ALL_ROLES),
     NavItem("portal:members", _("Members"), frozenset({Role.ADMIN})),

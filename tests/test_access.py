@@ -13,10 +13,10 @@ from tests.factories import GlossaryTermFactory, JobRunFactory, MembershipFactor
 pytestmark = pytest.mark.django_db
 
 EXPECTED_NAVIGATION = {
-    Role.REP: ["My portfolio", "Glossary"],
-    Role.HEAD: ["Department", "Glossary", "Jobs"],
-    Role.BOARD: ["Board", "Glossary"],
-    Role.ADMIN: ["Board", "Departments", "Glossary", "Members", "Imports", "Jobs"],
+    Role.REP: ["My portfolio", "KPIs", "Glossary"],
+    Role.HEAD: ["Department", "KPIs", "Glossary", "Jobs"],
+    Role.BOARD: ["Board", "KPIs", "Glossary"],
+    Role.ADMIN: ["Board", "KPIs", "Departments", "Glossary", "Members", "Imports", "Jobs"],
 }
 
 # Every page of the portal and the roles that may open it.
@@ -29,6 +29,7 @@ PAGES = {
     "portal:glossary": set(Role.values),
     "portal:jobs": {Role.ADMIN, Role.HEAD},
     "customers:imports": {Role.ADMIN},
+    "kpis:list": set(Role.values),
 }
 
 
@@ -62,7 +63,7 @@ def test_login_with_one_membership_lands_in_the_role_page(members):
     )
     assert response.redirect_chain[-1][0] == "/t/acme/portfolio/"
     # A Dutch company's pages are Dutch until the user picks another language.
-    assert nav_labels(response.content.decode()) == ["Mijn portefeuille", "Begrippenlijst"]
+    assert nav_labels(response.content.decode()) == ["Mijn portefeuille", "KPI's", "Begrippenlijst"]
 
 
 def test_the_language_switcher_overrides_the_company_language(members):
@@ -70,7 +71,7 @@ def test_the_language_switcher_overrides_the_company_language(members):
     client.force_login(members[Role.REP].user)
     client.post("/i18n/setlang/", {"language": "da", "next": "/t/acme/"})
     html = client.get("/t/acme/", follow=True).content.decode()
-    assert nav_labels(html) == ["Min portefølje", "Ordliste"]
+    assert nav_labels(html) == ["Min portefølje", "KPI'er", "Ordliste"]
     assert '<html lang="da">' in html
 
 

@@ -1,0 +1,51 @@
+"""Numbers as people read them: per unit, in the active language's format."""
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+DECIMALS = {"currency": 0, "percent": 1, "count": 0, "ratio": 2, "score": 1, "ms": 0, "days": 0}
+SYMBOLS = {"EUR": "€", "DKK": "kr.", "USD": "$", "GBP": "£", "SEK": "kr", "NOK": "kr"}
+
+
+@register.filter
+def unit_value(value, unit_and_currency: str = "count"):
+    """`{{ value|unit_value:"currency EUR" }}` -> "€ 12.345" (nl) / "€12,345" (en)."""
+    if value is None or value == "":
+        return "—"
+    unit, _sep, currency = str(unit_and_currency).partition(" ")
+    text = number_format(float(value), DECIMALS.get(unit, 2), use_l10n=True, force_grouping=True)
+    if unit == "currency":
+        return f"{SYMBOLS.get(currency, currency)} {text}".strip()
+    if unit == "percent":
+        return f"{text} %"
+    if unit == "ms":
+        return f"{text} ms"
+    return text
+
+
+@register.simple_tag(takes_context=True)
+def fmt(context, value, unit="count"):
+    """`{% fmt value kpi.unit %}`: the value in its unit, currency from the tenant."""
+    tenant = context.get("tenant")
+    if unit == "currency" and tenant is not None:
+        unit = f"currency {tenant.currency}"
+    return unit_value(value, unit)
+
+
+@register.simple_tag
+def change(value, previous, unit="count"):
+    """Change against an earlier value: points for percentages, relative % otherwise."""
+    if value in (None, "") or previous in (None, ""):
+        return "—"
+    if unit in {"percent", "score"}:
+        delta = float(value) - float(previous)
+        arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+        return f"{arrow} {number_format(abs(delta), 1, use_l10n=True)} {_('pt')}"
+    if float(previous) == 0:
+        return "—"
+    delta = (float(value) - float(previous)) / abs(float(previous)) * 100
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    return f"{arrow} {number_format(abs(delta), 1, use_l10n=True)} %"

@@ -131,10 +131,9 @@ class Order(TenantOwned):
     """An order or a return. Returns carry a negative amount, so net revenue is a plain sum."""
 
     external_id = models.CharField(_("external id"), max_length=64)
-    # The fact table is written in bulk: indexes are the composite ones in Meta only.
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="orders", db_index=False
-    )
+    # The fact table is written in bulk, so it has few indexes: the composite ones in Meta and
+    # this one, without which PostgreSQL scans all orders to check each deleted customer.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
     placed_at = models.DateTimeField(_("placed at"))
     channel = models.ForeignKey(
         Channel, on_delete=models.PROTECT, related_name="orders", db_index=False

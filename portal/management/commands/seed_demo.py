@@ -4,6 +4,7 @@ Later issues add generated customers, orders and KPIs on top (see `make demo`).
 """
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from portal.models import GlossaryTerm
 from portal.services import member_add, tenant_create
@@ -41,8 +42,17 @@ GLOSSARY = [
 ]
 
 
+DEMO_SIZE = {"customers": 800, "orders": 60_000, "months": 30, "seed": 42}
+
+
 class Command(BaseCommand):
-    help = "Create the demo tenant and its users (idempotent) and print the logins."
+    help = (
+        "Create the demo tenant, its users, generated data, the starter KPIs and their "
+        "measurements (idempotent: existing data is kept) and print the logins."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-data", action="store_true", help="tenant and users only")
 
     def handle(self, *args, **options):
         tenant, _ = tenant_create(
@@ -64,8 +74,28 @@ class Command(BaseCommand):
                 GlossaryTerm.objects.get_or_create(
                     tenant=tenant, term=term, defaults={"definition": definition}
                 )
+            if not options["no_data"]:
+                self._data(tenant)
         self.stdout.write(self.style.SUCCESS(f"Demo tenant: {tenant.name} at /t/{tenant.slug}/"))
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
         for username, role, departments, *_ in DEMO_USERS:
             where = f" ({', '.join(departments)})" if departments else ""
             self.stdout.write(f"  login: {username:<6} role: {role}{where}")
+
+    def _data(self, tenant) -> None:
+        # Entry point code: the demo wires the apps together (generator, starter KPIs, recompute).
+        from customers.generator import generate
+        from customers.models import Order
+        from kpis.models import Kpi
+        from kpis.recompute import measurements_recompute
+        from kpis.starter import starter_kpis_create
+
+        today = timezone.localdate(timezone=tenant.tzinfo)
+        if not Order.objects.filter(tenant=tenant).exists():
+            self.stdout.write(f"Generating demo data ({DEMO_SIZE['orders']:,} orders)...")
+            counts = generate(tenant=tenant, end=today, **DEMO_SIZE)
+            self.stdout.write("  " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
+        if not Kpi.objects.filter(tenant=tenant).exists():
+            starter_kpis_create(tenant=tenant, as_of=today)
+        result = measurements_recompute(tenant=tenant, as_of=today, lock_wait=30)
+        self.stdout.write(f"Recomputed {result.measurements:,} measurements for {result.kpis} KPIs.")

@@ -87,8 +87,9 @@ class Command(BaseCommand):
         from customers.generator import generate
         from customers.models import Order
         from kpis.models import Kpi
-        from kpis.recompute import measurements_recompute
+        from kpis.services import recompute_run
         from kpis.starter import starter_kpis_create
+        from portal.models import JobRun
 
         today = timezone.localdate(timezone=tenant.tzinfo)
         if not Order.objects.filter(tenant=tenant).exists():
@@ -97,5 +98,9 @@ class Command(BaseCommand):
             self.stdout.write("  " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
         if not Kpi.objects.filter(tenant=tenant).exists():
             starter_kpis_create(tenant=tenant, as_of=today)
-        result = measurements_recompute(tenant=tenant, as_of=today, lock_wait=30)
-        self.stdout.write(f"Recomputed {result.measurements:,} measurements for {result.kpis} KPIs.")
+        job = JobRun.objects.create(tenant=tenant, kind="recompute")
+        result = recompute_run(tenant=tenant, job=job, as_of=today, lock_wait=30)
+        if result is not None:
+            self.stdout.write(
+                f"Recomputed {result.measurements:,} measurements for {result.kpis} KPIs."
+            )

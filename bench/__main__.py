@@ -4,7 +4,7 @@ import argparse
 import importlib
 import sys
 
-BENCHES = {"import_orders": "bench.import_orders"}
+BENCHES = {"import_orders": "bench.import_orders", "recompute": "bench.recompute"}
 
 
 def main(argv: list[str] | None = None) -> int:

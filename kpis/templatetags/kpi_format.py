@@ -43,7 +43,8 @@ def change(value, previous, unit="count"):
     if unit in {"percent", "score"}:
         delta = float(value) - float(previous)
         arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
-        return f"{arrow} {number_format(abs(delta), 1, use_l10n=True)} {_('pt')}"
+        points = _("pt")  # percentage points
+        return f"{arrow} {number_format(abs(delta), 1, use_l10n=True)} {points}"
     if float(previous) == 0:
         return "—"
     delta = (float(value) - float(previous)) / abs(float(previous)) * 100

@@ -1,5 +1,6 @@
 """Who gets in where: login, membership, tenant isolation (404), role navigation, CSRF."""
 
+import html
 import re
 
 import pytest
@@ -36,7 +37,9 @@ PAGES = {
 def nav_labels(html: str) -> list[str]:
     nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S)
     assert nav, "no main navigation on the page"
-    return [label.strip() for label in re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))]
+    return [
+        html.unescape(label.strip()) for label in re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))
+    ]
 
 
 def test_anonymous_user_is_sent_to_login(tenant):

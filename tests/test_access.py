@@ -1,6 +1,6 @@
 """Who gets in where: login, membership, tenant isolation (404), role navigation, CSRF."""
 
-import html
+from html import unescape
 import re
 
 import pytest

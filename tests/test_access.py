@@ -1,7 +1,7 @@
 """Who gets in where: login, membership, tenant isolation (404), role navigation, CSRF."""
 
-from html import unescape
 import re
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -37,9 +37,7 @@ PAGES = {
 def nav_labels(html: str) -> list[str]:
     nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S)
     assert nav, "no main navigation on the page"
-    return [
-        html.unescape(label.strip()) for label in re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))
-    ]
+    return [unescape(label.strip()) for label in re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))]
 
 
 def test_anonymous_user_is_sent_to_login(tenant):

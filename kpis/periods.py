@@ -61,17 +61,19 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def period_label(start: date, grain: Grain, fiscal_start_month: int = 1) -> str:
+    """Labels "2026-03", "2026 Q1", "2026"; with a fiscal year not starting in January the
+    quarter and year carry the fiscal year's name: "FY2027 Q1" (Jul-Sep 2026), "FY2027"."""
     if grain == "month":
         return start.strftime("%Y-%m")
-    if grain == "quarter":
-        quarter = ((start.month - fiscal_start_month) % 12) // 3 + 1
-        fiscal_year = fiscal_year_of(start, fiscal_start_month)
-        return f"{fiscal_year} Q{quarter}"
-    return (
+    year = (
         f"FY{fiscal_year_of(start, fiscal_start_month)}"
         if fiscal_start_month != 1
         else str(start.year)
     )
+    if grain == "quarter":
+        quarter = ((start.month - fiscal_start_month) % 12) // 3 + 1
+        return f"{year} Q{quarter}"
+    return year
 
 
 def fiscal_year_of(day: date, fiscal_start_month: int) -> int:

@@ -130,10 +130,14 @@ def churned_customers(facts: Facts):
     "churn_rate", label="Churn rate", unit="percent", direction="down", needs=("orders", "days")
 )
 def churn_rate(facts: Facts):
-    """Churned customers in the period / active customers at the start of the period x 100."""
+    """Churned customers in the period / customers active at the start of the period x 100
+    (active at the end of the month before it). A customer who churns in the period without
+    being active at its start (a long threshold, or a last order just outside the 12-month
+    window) is counted in the base as well, so the rate stays within 0-100."""
     active_month = (_trailing(facts, "orders") > 0).astype(float)
-    before = np.stack([active_month[:, first - 1] for first, _ in facts.period_months], axis=1)
-    return ratio(facts.by_scope(churn_matrix(facts)), facts.by_scope(before), 100)
+    before = active_month[:, [first - 1 for first, _ in facts.period_months]]
+    churned = churn_matrix(facts)
+    return ratio(facts.by_scope(churned), facts.by_scope(np.maximum(before, churned)), 100)
 
 
 @metric("share_of_wallet", label="Share of wallet", unit="percent")

@@ -32,6 +32,7 @@ from kpis.periods import Grain, local_midnight, month_index, period_end, periods
 from portal.models import Tenant
 
 TRAILING_MONTHS = 12
+ZERO = 1e-9  # below this, a sum of amounts or counts is 0
 
 
 @dataclass
@@ -81,11 +82,17 @@ class Facts:
 
     @staticmethod
     def trailing(monthly: np.ndarray, months: int = TRAILING_MONTHS) -> np.ndarray:
-        """Rolling sum over the `months` months up to and including each month."""
-        cumulative = np.cumsum(monthly, axis=1)
-        shifted = np.zeros_like(cumulative)
-        shifted[:, months:] = cumulative[:, :-months]
-        return cumulative - shifted
+        """Rolling sum over the `months` months up to and including each month.
+
+        Each window is summed on its own (not as a difference of running totals, which leaves
+        float residues such as 3e-17 where the window's true sum is 0, and "> 0" tests count
+        them) and rounded to 1e-6 (amounts are in cents, counts are whole).
+        """
+        out = np.zeros(monthly.shape)
+        n = monthly.shape[-1]
+        for back in range(min(months, n)):
+            out[..., back:] += monthly[..., : n - back]
+        return np.round(out, 6)
 
     # -- scopes ----------------------------------------------------------------------------
 
@@ -108,12 +115,17 @@ def ratio(
     denominator: dict[tuple[str, str], np.ndarray],
     scale: float = 1.0,
 ) -> dict[tuple[str, str], list[float | None]]:
-    """numerator / denominator per scope member; None (no data) where the denominator is 0."""
+    """numerator / denominator per scope member; None (no data) where the denominator is 0.
+
+    A denominator within 1e-9 of 0 is 0: sums of amounts in floats leave residues (0.10 + 0.20
+    - 0.30 = 5.6e-17) that would otherwise turn "no data" into an enormous ratio.
+    """
     out = {}
     for key, den in denominator.items():
         num = numerator.get(key, np.zeros_like(den))
         out[key] = [
-            None if d == 0 else float(n) / float(d) * scale for n, d in zip(num, den, strict=True)
+            None if abs(d) < ZERO else float(n) / float(d) * scale + 0.0  # no "-0.0"
+            for n, d in zip(num, den, strict=True)
         ]
     return out
 

@@ -77,34 +77,49 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     result.first_run = bool(fresh)
     keys = sorted({k.metric_key for k in kpis})
     rows: list[Measurement] = []
-    steps = len(GRAINS)
-    for step, grain in enumerate(GRAINS, start=1):
+    plans = []
+    for grain in GRAINS:
         candidates, open_ = target_periods(tenant=tenant, grain=grain, as_of=as_of)
         periods = candidates if (fresh or force_closed) else open_
         if not force_closed and len(fresh) < len(kpis):
             result.skipped_closed += len(candidates) - len(open_)
-        if not periods or not keys:
-            continue
+        if periods and keys:
+            # One year more than written, for the change vs the previous period and last year.
+            first = period_start(add_months(periods[0], -12), grain, tenant.fiscal_year_start_month)
+            plans.append((grain, candidates, open_, periods, first))
+    steps = len(plans) + 1
+    if not plans:
+        return result
+    # The facts are loaded once, for the earliest period any grain needs, and then measured
+    # in months, quarters and years without touching the database again.
+    needs = frozenset().union(*(CATALOGUE[k].needs for k in keys))
+    all_facts = load_facts(
+        tenant=tenant,
+        grain="month",
+        first=min(first for *_, first in plans),
+        last=as_of,
+        as_of=as_of,
+        needs=needs,
+    )
+    if progress is not None:
+        progress(1, steps)
+    for step, (grain, candidates, open_, periods, first) in enumerate(plans, start=2):
         result.periods += len(periods)
-        # One year more than written, for the change vs the previous period and last year.
-        first = period_start(add_months(periods[0], -12), grain, tenant.fiscal_year_start_month)
-        needs = frozenset().union(*(CATALOGUE[k].needs for k in keys))
-        facts = load_facts(
-            tenant=tenant, grain=grain, first=first, last=as_of, as_of=as_of, needs=needs
-        )
+        facts = all_facts.regrain(grain, first)
         values: dict[tuple[str, str, str, date], float | None] = {}
         for v in compute(
             tenant=tenant, keys=keys, grain=grain, first=first, last=as_of, as_of=as_of, facts=facts
         ):
             values[(v.key, v.scope, v.member, v.period)] = v.value
-        members = {(key, scope, member) for key, scope, member, _ in values}
+        members: dict[str, set[tuple[str, str]]] = {}
+        for key, scope, member, _period in values:
+            members.setdefault(key, set()).add((scope, member))
         every, still_open = set(candidates), set(open_)
         now = timezone.now()
         for kpi in kpis:
             wanted = every if (force_closed or kpi.pk in fresh) else still_open
-            for key, scope, member in members:
-                if key != kpi.metric_key:
-                    continue
+            key = kpi.metric_key
+            for scope, member in sorted(members.get(key, ())):
                 for index, period in enumerate(facts.periods):
                     if period not in wanted:
                         continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from kpis.metrics.facts import Facts, as_lists, ratio
 from kpis.metrics.registry import metric
@@ -20,31 +21,33 @@ def _sum(facts: Facts, name: str, online: int | None = None) -> np.ndarray:
     return array.sum(axis=0) if online is None else array[online]
 
 
-@metric("revenue", label="Revenue (net)", unit="currency", additive=True)
+@metric("revenue", label=_("Revenue (net)"), unit="currency", additive=True)
 def revenue(facts: Facts):
     """Net revenue: all orders' amounts with returns as negative amounts, in the period."""
     return as_lists(facts.by_scope(facts.sum_over_periods(_net(facts))))
 
 
-@metric("gross_revenue", label="Gross revenue", unit="currency", additive=True)
+@metric("gross_revenue", label=_("Gross revenue"), unit="currency", additive=True)
 def gross_revenue(facts: Facts):
     """Gross revenue: amounts of non-return orders only."""
     return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "gross"))))
 
 
-@metric("returns_amount", label="Returned value", unit="currency", direction="down", additive=True)
+@metric(
+    "returns_amount", label=_("Returned value"), unit="currency", direction="down", additive=True
+)
 def returns_amount(facts: Facts):
     """Value of returns in the period, as a positive number."""
     return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "returns"))))
 
 
-@metric("online_revenue", label="Online revenue (net)", unit="currency", additive=True)
+@metric("online_revenue", label=_("Online revenue (net)"), unit="currency", additive=True)
 def online_revenue(facts: Facts):
     """Net revenue of orders and returns through online channels (web, app, EDI, s2s by default)."""
     return as_lists(facts.by_scope(facts.sum_over_periods(_net(facts, online=1))))
 
 
-@metric("ecommerce_share", label="E-commerce share", unit="percent")
+@metric("ecommerce_share", label=_("E-commerce share"), unit="percent")
 def ecommerce_share(facts: Facts):
     """Online net revenue / total net revenue x 100."""
     online = facts.by_scope(facts.sum_over_periods(_net(facts, online=1)))
@@ -52,19 +55,19 @@ def ecommerce_share(facts: Facts):
     return ratio(online, total, 100)
 
 
-@metric("orders", label="Orders", unit="count", additive=True)
+@metric("orders", label=_("Orders"), unit="count", additive=True)
 def orders(facts: Facts):
     """Number of non-return orders."""
     return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "orders"))))
 
 
-@metric("online_orders", label="Online orders", unit="count", additive=True)
+@metric("online_orders", label=_("Online orders"), unit="count", additive=True)
 def online_orders(facts: Facts):
     """Number of non-return orders through online channels."""
     return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "orders", online=1))))
 
 
-@metric("aov", label="Average order value", unit="currency")
+@metric("aov", label=_("Average order value"), unit="currency")
 def aov(facts: Facts):
     """Gross revenue / orders."""
     gross = facts.by_scope(facts.sum_over_periods(_sum(facts, "gross")))
@@ -72,7 +75,7 @@ def aov(facts: Facts):
     return ratio(gross, count)
 
 
-@metric("online_aov", label="Online average order value", unit="currency")
+@metric("online_aov", label=_("Online average order value"), unit="currency")
 def online_aov(facts: Facts):
     """Online gross revenue / online orders."""
     gross = facts.by_scope(facts.sum_over_periods(_sum(facts, "gross", online=1)))
@@ -80,7 +83,7 @@ def online_aov(facts: Facts):
     return ratio(gross, count)
 
 
-@metric("order_frequency", label="Orders per ordering customer", unit="ratio")
+@metric("order_frequency", label=_("Orders per ordering customer"), unit="ratio")
 def order_frequency(facts: Facts):
     """Non-return orders in the period / customers with at least one non-return order in it."""
     per_period = facts.sum_over_periods(_sum(facts, "orders"))
@@ -88,7 +91,7 @@ def order_frequency(facts: Facts):
     return ratio(facts.by_scope(per_period), facts.by_scope(ordering))
 
 
-@metric("returns_rate", label="Returns rate", unit="percent", direction="down")
+@metric("returns_rate", label=_("Returns rate"), unit="percent", direction="down")
 def returns_rate(facts: Facts):
     """Returned value / gross revenue x 100."""
     returned = facts.by_scope(facts.sum_over_periods(_sum(facts, "returns")))
@@ -107,7 +110,7 @@ def _per_channel(facts: Facts, name: str):
 
 @metric(
     "revenue_by_channel",
-    label="Revenue per channel",
+    label=_("Revenue per channel"),
     unit="currency",
     additive=True,
     scopes=("channel",),
@@ -120,7 +123,7 @@ def revenue_by_channel(facts: Facts):
 
 @metric(
     "orders_by_channel",
-    label="Orders per channel",
+    label=_("Orders per channel"),
     unit="count",
     additive=True,
     scopes=("channel",),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from kpis.metrics.facts import Facts, as_lists, ratio
 from kpis.metrics.registry import metric
@@ -32,14 +33,14 @@ def online_adopter_matrix(facts: Facts) -> np.ndarray:
     return online * active_matrix(facts)
 
 
-@metric("active_customers", label="Active customers", unit="count")
+@metric("active_customers", label=_("Active customers"), unit="count")
 def active_customers(facts: Facts):
     """Customers with at least one non-return order in the trailing 12 months up to the
     period's end (the 12 calendar months ending with the period's last month)."""
     return as_lists(facts.by_scope(active_matrix(facts)))
 
 
-@metric("online_adoption", label="Online adoption", unit="percent")
+@metric("online_adoption", label=_("Online adoption"), unit="percent")
 def online_adoption(facts: Facts):
     """Share of active customers with at least one online order in the trailing 12 months x 100."""
     return ratio(
@@ -47,7 +48,7 @@ def online_adoption(facts: Facts):
     )
 
 
-@metric("online_adoption_revenue", label="Online adoption (revenue-weighted)", unit="percent")
+@metric("online_adoption_revenue", label=_("Online adoption (revenue-weighted)"), unit="percent")
 def online_adoption_revenue(facts: Facts):
     """Trailing-12-month net revenue of online-adopting active customers / that of all active
     customers x 100."""
@@ -68,13 +69,13 @@ def _first_order_period(facts: Facts) -> np.ndarray:
     return out
 
 
-@metric("new_customers", label="New customers", unit="count", additive=True)
+@metric("new_customers", label=_("New customers"), unit="count", additive=True)
 def new_customers(facts: Facts):
     """Customers whose first non-return order (ever) falls in the period."""
     return as_lists(facts.by_scope(_first_order_period(facts)))
 
 
-@metric("existing_customers", label="Existing customers", unit="count")
+@metric("existing_customers", label=_("Existing customers"), unit="count")
 def existing_customers(facts: Facts):
     """Active customers at the period's end that are not new in the period."""
     existing = active_matrix(facts) * (1 - _first_order_period(facts))
@@ -88,6 +89,41 @@ def churn_threshold_days(days: np.ndarray, k: float) -> float:
     return k * float(np.median(np.diff(days)))
 
 
+def churn_events(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
+    """(customer index, churn day) for every churn: the day after last order + threshold, for
+    an order day not followed by another within the customer's threshold (see
+    churn_threshold_days, computed for all customers at once), up to the as-of date."""
+
+    def compute():
+        customers, days = facts.extra["order_days"]
+        n_customers = facts.n_customers
+        k = float(getattr(facts.tenant, "churn_k", 2.5))
+        if not len(days):
+            return customers, days
+        same_next = customers[1:] == customers[:-1]
+        gap_after = np.full(len(days), np.inf)
+        gap_after[:-1] = np.where(same_next, days[1:] - days[:-1], np.inf)
+        gaps = (days[1:] - days[:-1])[same_next]
+        gap_customers = customers[:-1][same_next]
+        order = np.lexsort((gaps, gap_customers))
+        gaps, gap_customers = gaps[order], gap_customers[order]
+        gap_count = np.bincount(gap_customers, minlength=n_customers)
+        gap_start = np.concatenate([[0], np.cumsum(gap_count)[:-1]])
+        has = gap_count > 0
+        median = np.zeros(n_customers)
+        low = (gap_start + (gap_count - 1) // 2)[has]
+        high = (gap_start + gap_count // 2)[has]
+        median[has] = (gaps[low] + gaps[high]) / 2
+        day_count = np.bincount(customers, minlength=n_customers)
+        threshold = np.where(day_count >= 3, k * median, float(SHORT_HISTORY_CHURN_DAYS))
+        limit = threshold[customers]
+        churn_day = days + np.floor(limit).astype(np.int64) + 1
+        keep = (gap_after > limit) & (churn_day <= facts.as_of.toordinal())
+        return customers[keep], churn_day[keep]
+
+    return facts.extra_cached("churn_events", compute)
+
+
 def churn_matrix(facts: Facts) -> np.ndarray:
     """(C, P): 1 where the customer churned during the period.
 
@@ -95,25 +131,20 @@ def churn_matrix(facts: Facts) -> np.ndarray:
     last order + threshold, for an order not followed by another within the threshold.
     The threshold uses the customer's order days up to the as-of date.
     """
-    k = float(getattr(facts.tenant, "churn_k", 2.5))
-    as_of = facts.as_of.toordinal()
-    out = np.zeros((facts.n_customers, facts.n_periods))
-    starts = np.array([s for s, _ in facts.period_days])
-    ends = np.array([e for _, e in facts.period_days])
-    for c, days in facts.extra["order_days"].items():
-        threshold = churn_threshold_days(days, k)
-        gaps_after = np.append(np.diff(days), np.inf)
-        churn_days = days[gaps_after > threshold] + math.floor(threshold) + 1
-        churn_days = churn_days[churn_days <= as_of]
-        if churn_days.size:
-            hits = (churn_days[:, None] >= starts[None, :]) & (churn_days[:, None] <= ends[None, :])
-            out[c] = hits.any(axis=0)
-    return out
+
+    def compute():
+        customers, churn_days = churn_events(facts)
+        out = np.zeros((facts.n_customers, facts.n_periods))
+        for p, (start, end) in enumerate(facts.period_days):
+            out[customers[(churn_days >= start) & (churn_days <= end)], p] = 1
+        return out
+
+    return facts.cached("churn_matrix", compute)
 
 
 @metric(
     "churned_customers",
-    label="Churned customers",
+    label=_("Churned customers"),
     unit="count",
     direction="down",
     additive=True,
@@ -127,7 +158,7 @@ def churned_customers(facts: Facts):
 
 
 @metric(
-    "churn_rate", label="Churn rate", unit="percent", direction="down", needs=("orders", "days")
+    "churn_rate", label=_("Churn rate"), unit="percent", direction="down", needs=("orders", "days")
 )
 def churn_rate(facts: Facts):
     """Churned customers in the period / customers active at the start of the period x 100
@@ -140,7 +171,7 @@ def churn_rate(facts: Facts):
     return ratio(facts.by_scope(churned), facts.by_scope(np.maximum(before, churned)), 100)
 
 
-@metric("share_of_wallet", label="Share of wallet", unit="percent")
+@metric("share_of_wallet", label=_("Share of wallet"), unit="percent")
 def share_of_wallet(facts: Facts):
     """For active customers with a known estimated annual wallet: trailing-12-month net revenue
     / estimated wallet x 100 (summed over the customers of the scope)."""
@@ -155,7 +186,7 @@ def share_of_wallet(facts: Facts):
 
 @metric(
     "returns_only_customers",
-    label="Customers only returning",
+    label=_("Customers only returning"),
     unit="count",
     direction="down",
     needs=("orders", "days"),
@@ -163,14 +194,18 @@ def share_of_wallet(facts: Facts):
 def returns_only_customers(facts: Facts):
     """Customers whose orders in the 90 days up to the period's end are all returns (at least one)."""
     out = np.zeros((facts.n_customers, facts.n_periods))
-    order_days = facts.extra["order_days"]
-    for c, returns in facts.extra["return_days"].items():
-        orders = order_days.get(c, np.zeros(0, dtype=np.int64))
-        for p, (_, end) in enumerate(facts.period_days):
-            lo = end - RETURNS_ONLY_DAYS
-            has_return = np.any((returns > lo) & (returns <= end))
-            if has_return and not np.any((orders > lo) & (orders <= end)):
-                out[c, p] = 1
+    order_customers, order_days = facts.extra["order_days"]
+    return_customers, return_days = facts.extra["return_days"]
+    for p, (_start, end) in enumerate(facts.period_days):
+        low = end - RETURNS_ONLY_DAYS
+        returned = np.bincount(
+            return_customers[(return_days > low) & (return_days <= end)],
+            minlength=facts.n_customers,
+        )
+        ordered = np.bincount(
+            order_customers[(order_days > low) & (order_days <= end)], minlength=facts.n_customers
+        )
+        out[:, p] = (returned > 0) & (ordered == 0)
     return as_lists(facts.by_scope(out))
 
 
@@ -191,7 +226,7 @@ def koesterklant_matrix(facts: Facts) -> np.ndarray:
     return out
 
 
-@metric("koesterklanten", label="Koesterklanten", unit="count")
+@metric("koesterklanten", label=_("Koesterklanten"), unit="count")
 def koesterklanten(facts: Facts):
     """Customers in the top 10% by trailing-12-month online net revenue (company-wide ranking,
     counted per scope)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from kpis.metrics.facts import Facts, ratio
 from kpis.metrics.registry import metric
@@ -12,7 +13,7 @@ PLATFORM = ("platform",)
 COMPANY = ("company",)
 
 
-@metric("nps", label="Net Promoter Score", unit="score", needs=SURVEYS)
+@metric("nps", label=_("Net Promoter Score"), unit="score", needs=SURVEYS)
 def nps(facts: Facts):
     """% promoters (9-10) - % detractors (0-6) of the NPS answers in the period (-100..100)."""
     a = facts.arrays
@@ -21,7 +22,7 @@ def nps(facts: Facts):
     return ratio(net, answers, 100)
 
 
-@metric("ces", label="Customer Effort Score", unit="score", direction="down", needs=SURVEYS)
+@metric("ces", label=_("Customer Effort Score"), unit="score", direction="down", needs=SURVEYS)
 def ces(facts: Facts):
     """Mean of the CES answers (1-7) in the period."""
     a = facts.arrays
@@ -37,7 +38,9 @@ def _company_mean(facts: Facts, total: str, count: str):
     return ratio({("company", ""): np.asarray(totals)}, {("company", ""): np.asarray(counts)})
 
 
-@metric("platform_uptime", label="Platform uptime", unit="percent", scopes=COMPANY, needs=PLATFORM)
+@metric(
+    "platform_uptime", label=_("Platform uptime"), unit="percent", scopes=COMPANY, needs=PLATFORM
+)
 def platform_uptime(facts: Facts):
     """Mean of the daily uptime percentages in the period."""
     return _company_mean(facts, "platform_uptime", "platform_uptime_n")
@@ -45,7 +48,7 @@ def platform_uptime(facts: Facts):
 
 @metric(
     "page_load_ms",
-    label="Median page load",
+    label=_("Median page load"),
     unit="ms",
     direction="down",
     scopes=COMPANY,

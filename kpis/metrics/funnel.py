@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from kpis.metrics.facts import Facts, ratio
 from kpis.metrics.registry import metric
 
 STAGES = ["first_identifier", "second_identifier", "mql", "sql", "won"]
 COMPANY = ("company",)
+COUNT_LABELS = {
+    "sessions": _("Funnel: web sessions"),
+    "first_identifier": _("Funnel: first identifier"),
+    "second_identifier": _("Funnel: second identifier"),
+    "mql": _("Funnel: MQL"),
+    "sql": _("Funnel: SQL"),
+    "won": _("Funnel: won"),
+}
+CONVERSION_LABELS = {
+    "first_identifier": _("Conversion to first identifier"),
+    "second_identifier": _("Conversion to second identifier"),
+    "mql": _("Conversion to MQL"),
+    "sql": _("Conversion to SQL"),
+    "won": _("Conversion to won"),
+}
 
 
 def _stage_counts(facts: Facts, stage: str):
@@ -43,7 +60,7 @@ for _stage in _chain:
     )
     metric(
         f"funnel_{_stage}",
-        label=f"Funnel: {_stage.replace('_', ' ')}",
+        label=COUNT_LABELS[_stage],
         unit="count",
         additive=True,
         scopes=COMPANY,
@@ -55,7 +72,7 @@ for _previous, _stage in zip(_chain, _chain[1:], strict=False):
     _fn.__doc__ = f"Funnel `{_stage}` events / `{_previous}` in the same period x 100."
     metric(
         f"funnel_conversion_{_stage}",
-        label=f"Conversion to {_stage.replace('_', ' ')}",
+        label=CONVERSION_LABELS[_stage],
         unit="percent",
         scopes=COMPANY,
         needs=("web", "funnel"),

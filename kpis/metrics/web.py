@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from kpis.metrics.facts import Facts, as_lists, ratio
 from kpis.metrics.registry import metric
@@ -18,36 +19,35 @@ def _count_metric(kind: str):
 
 
 for _key, _kind, _label in (
-    ("logins", "login", "Logins"),
-    ("web_sessions", "session", "Web sessions"),
-    ("downloads", "download", "Downloads"),
-    ("catalogue_requests", "catalogue_request", "Catalogue requests"),
-    ("sample_requests", "sample_request", "Sample requests"),
-    ("web_accounts_created", "account_created", "Web accounts created"),
+    ("logins", "login", _("Logins")),
+    ("web_sessions", "session", _("Web sessions")),
+    ("downloads", "download", _("Downloads")),
+    ("catalogue_requests", "catalogue_request", _("Catalogue requests")),
+    ("sample_requests", "sample_request", _("Sample requests")),
+    ("web_accounts_created", "account_created", _("Web accounts created")),
 ):
     _fn = _count_metric(_kind)
     _fn.__doc__ = f"Number of web-activity events of kind `{_kind}` in the period."
     metric(_key, label=_label, unit="count", additive=True, needs=WEB)(_fn)
 
 
-@metric("active_web_users_share", label="Active web users", unit="percent", needs=WEB)
+@metric("active_web_users_share", label=_("Active web users"), unit="percent", needs=WEB)
 def active_web_users_share(facts: Facts):
     """Contacts with a web account who logged in during the period / contacts with a web
     account (current count) x 100."""
     logged_in = np.zeros((facts.n_customers, facts.n_periods))
-    seen: set[tuple[int, int]] = set()
-    for contact_id, c, m in facts.extra["contact_login_months"]:
-        for p, (first, last) in enumerate(facts.period_months):
-            if first <= m <= last and (contact_id, p) not in seen:
-                seen.add((contact_id, p))
-                logged_in[c, p] += 1
+    logins = facts.extra["contact_login_months"]  # (contact id, customer index, month)
+    for p, (first, last) in enumerate(facts.period_months):
+        rows = logins[(logins[:, 2] >= first) & (logins[:, 2] <= last)]
+        _contacts, first_row = np.unique(rows[:, 0], return_index=True)
+        logged_in[:, p] = np.bincount(rows[first_row, 1], minlength=facts.n_customers)
     accounts = np.repeat(facts.arrays["web_accounts"][:, None], facts.n_periods, axis=1)
     return ratio(facts.by_scope(logged_in), facts.by_scope(accounts), 100)
 
 
 @metric(
     "conversion",
-    label="Conversion (online orders / sessions)",
+    label=_("Conversion (online orders / sessions)"),
     unit="percent",
     needs=("orders", "web"),
 )
@@ -60,7 +60,7 @@ def conversion(facts: Facts):
 
 @metric(
     "web_influenced_revenue",
-    label="Web-influenced offline revenue",
+    label=_("Web-influenced offline revenue"),
     unit="currency",
     additive=True,
     needs=("influence",),

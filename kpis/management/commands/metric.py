@@ -45,7 +45,7 @@ class Command(TenantCommand):
         scope = options["scope"] or (
             "channel" if CATALOGUE[key].scopes == ("channel",) else "company"
         )
-        if scope not in CATALOGUE[key].scopes and scope != "company":
+        if scope not in CATALOGUE[key].scopes:
             raise CommandError(
                 f"{key} has no values per {scope}; scopes: {', '.join(CATALOGUE[key].scopes)}."
             )

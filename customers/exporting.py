@@ -13,10 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
 
-from customers.importing.kinds import KINDS, Kind
+from customers.importing.kinds import KINDS, REFERENCES, Kind
 from customers.importing.values import DECIMAL_COMMA_LOCALES, FORMULA_STARTS
-from customers.models import Channel, Contact, Customer, Order
-from portal.models import Department, Membership, Tenant
+from portal.models import Tenant
 
 FORMATS = ("csv", "xlsx")
 
@@ -26,28 +25,11 @@ def neutralise(text: str) -> str:
 
 
 def _reference_names(tenant: Tenant, kind: Kind) -> dict[str, dict]:
-    refs = {c.ref for c in kind.columns if c.ref}
+    """id -> the name people use, for each reference column of the kind."""
     names: dict[str, dict] = {}
-    if "customer" in refs:
-        names["customer"] = dict(
-            Customer.objects.filter(tenant=tenant).values_list("id", "external_id")
-        )
-    if "contact" in refs:
-        names["contact"] = dict(
-            Contact.objects.filter(tenant=tenant).values_list("id", "external_id")
-        )
-    if "channel" in refs:
-        names["channel"] = dict(Channel.objects.filter(tenant=tenant).values_list("id", "code"))
-    if "member" in refs:
-        names["member"] = dict(
-            Membership.objects.filter(tenant=tenant).values_list("id", "user__username")
-        )
-    if "department" in refs:
-        names["department"] = dict(
-            Department.objects.filter(tenant=tenant).values_list("id", "name")
-        )
-    if "order" in refs:
-        names["order"] = dict(Order.objects.filter(tenant=tenant).values_list("id", "external_id"))
+    for ref in {c.ref for c in kind.columns if c.ref}:
+        model, field = REFERENCES[ref]
+        names[ref] = dict(model.objects.filter(tenant=tenant).values_list("id", field))
     return names
 
 

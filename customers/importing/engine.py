@@ -9,13 +9,18 @@ from typing import BinaryIO
 
 from django.db import transaction
 
-from customers.importing.kinds import KINDS, Column, Kind
+from customers.importing.kinds import (
+    CASE_INSENSITIVE_REFERENCES,
+    KINDS,
+    REFERENCES,
+    Column,
+    Kind,
+)
 from customers.importing.reading import FileError, Table, open_table
 from customers.importing.sinks import make_sink
 from customers.importing.values import ValueParsers
-from customers.models import Channel, Contact, Customer, Order
 from customers.services import channels_ensure
-from portal.models import Department, Membership, Tenant
+from portal.models import Membership, Tenant
 
 MAX_ERRORS_KEPT = 5000
 PREVIEW_ROWS = 20
@@ -90,41 +95,24 @@ class References:
 
     def __init__(self, tenant: Tenant, needed: set[str]):
         self.maps: dict[str, dict] = {}
-        if "customer" in needed:
-            self.maps["customer"] = dict(
-                Customer.objects.filter(tenant=tenant).values_list("external_id", "id")
-            )
-        if "contact" in needed:
-            self.maps["contact"] = {
-                ext: (pk, customer_id)
-                for ext, pk, customer_id in Contact.objects.filter(tenant=tenant).values_list(
-                    "external_id", "id", "customer_id"
-                )
-            }
         if "channel" in needed:
             channels_ensure(tenant=tenant)
-            self.maps["channel"] = {
-                code.lower(): pk
-                for code, pk in Channel.objects.filter(tenant=tenant).values_list("code", "id")
-            }
-        if "member" in needed:
-            members: dict[str, int] = {}
-            for pk, username, email in Membership.objects.filter(tenant=tenant).values_list(
-                "id", "user__username", "user__email"
+        for ref in needed:
+            model, field = REFERENCES[ref]
+            fields = [field, "id", "customer_id"] if ref == "contact" else [field, "id"]
+            rows = model.objects.filter(tenant=tenant).values_list(*fields)
+            if ref in CASE_INSENSITIVE_REFERENCES:
+                self.maps[ref] = {name.lower(): pk for name, pk in rows}
+            elif ref == "contact":  # the contact's customer is checked against the row's
+                self.maps[ref] = {name: (pk, customer_id) for name, pk, customer_id in rows}
+            else:
+                self.maps[ref] = dict(rows)
+        if "member" in needed:  # a member may also be named by e-mail
+            for pk, email in Membership.objects.filter(tenant=tenant).values_list(
+                "id", "user__email"
             ):
-                members[username.lower()] = pk
                 if email:
-                    members.setdefault(email.lower(), pk)
-            self.maps["member"] = members
-        if "department" in needed:
-            self.maps["department"] = {
-                name.lower(): pk
-                for name, pk in Department.objects.filter(tenant=tenant).values_list("name", "id")
-            }
-        if "order" in needed:
-            self.maps["order"] = dict(
-                Order.objects.filter(tenant=tenant).values_list("external_id", "id")
-            )
+                    self.maps["member"].setdefault(email.lower(), pk)
 
     NOT_FOUND = {
         "customer": "no customer with this external id (import customers first)",
@@ -137,7 +125,7 @@ class References:
 
     def resolve(self, ref: str, value: str):
         mapping = self.maps[ref]
-        key = value if ref in {"customer", "contact", "order"} else value.lower()
+        key = value.lower() if ref in CASE_INSENSITIVE_REFERENCES else value
         found = mapping.get(key)
         if found is None:
             known = ", ".join(sorted(mapping)[:12]) if ref in {"channel", "department"} else ""

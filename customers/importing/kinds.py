@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from customers import models as m
+from portal.models import Department, Membership
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,19 @@ class Kind:
 
     def target_columns(self) -> list[str]:
         return ["tenant_id", *[c.target for c in self.columns]]
+
+
+# What a reference column names, per kind of reference: the model and the field people type
+# (and our exports write). Case-insensitive references are matched in lower case.
+REFERENCES: dict[str, tuple[type, str]] = {
+    "customer": (m.Customer, "external_id"),
+    "contact": (m.Contact, "external_id"),
+    "order": (m.Order, "external_id"),
+    "channel": (m.Channel, "code"),
+    "member": (Membership, "user__username"),
+    "department": (Department, "name"),
+}
+CASE_INSENSITIVE_REFERENCES = frozenset({"channel", "member", "department"})
 
 
 def _sens(name: str) -> Column:

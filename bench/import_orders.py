@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.setup import use_scratch_database
+from bench.setup import BENCH_DB, use_scratch_database
 
 TARGET_RATIO = 3.0
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=20_000)
     args = parser.parse_args(argv)
 
-    use_scratch_database(fresh=True)
+    use_scratch_database(fresh=True, name=f"{BENCH_DB}_import")
     from django.db import connection
 
     from customers.importing.engine import import_file
@@ -101,6 +101,39 @@ def main(argv: list[str] | None = None) -> int:
         reimport_seconds = time.perf_counter() - started
     assert again.unchanged == args.rows
 
+    # A second, informative baseline: the database's own cost of storing these rows, i.e.
+    # COPY of the already-resolved rows into a table shaped like the orders table (same
+    # indexes and foreign keys). What import_file takes beyond it is parsing and validation.
+    columns = "tenant_id, external_id, customer_id, placed_at, amount, channel_id, is_return, return_reason, quantity"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_orders_shape (LIKE customers_order INCLUDING DEFAULTS "
+            "INCLUDING IDENTITY INCLUDING INDEXES INCLUDING CONSTRAINTS)"
+        )
+        for column, target in (
+            ("tenant_id", "portal_tenant"),
+            ("customer_id", "customers_customer"),
+            ("channel_id", "customers_channel"),
+        ):
+            cursor.execute(
+                f"ALTER TABLE bench_orders_shape ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+        resolved = bytearray()
+        with cursor.cursor.copy(f"COPY (SELECT {columns} FROM customers_order) TO STDOUT") as out:
+            for chunk in out:
+                resolved += chunk
+        started = time.perf_counter()
+        with (
+            connection.cursor() as inner,
+            inner.cursor.copy(f"COPY bench_orders_shape ({columns}) FROM STDIN") as copy,
+        ):
+            copy.write(bytes(resolved))
+        with connection.cursor() as check:
+            check.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred FK checks, timed too
+        shaped_seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_orders_shape")
+
     ratio = import_seconds / copy_seconds
     print(f"{'measure':<34}{'seconds':>9}{'rows/s':>12}{'ratio':>8}")
     print(
@@ -112,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'re-import, nothing changes':<34}{reimport_seconds:>9.2f}"
         f"{args.rows / reimport_seconds:>12,.0f}{reimport_seconds / copy_seconds:>8.2f}"
+    )
+    print(
+        f"{'COPY resolved rows, orders-shaped':<34}{shaped_seconds:>9.2f}"
+        f"{args.rows / shaped_seconds:>12,.0f}{shaped_seconds / copy_seconds:>8.2f}"
+        "   (informative: the storage cost alone)"
     )
     verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
     print(f"import {verdict} the target of <= {TARGET_RATIO:.0f}x COPY ({ratio:.2f}x)")

@@ -39,16 +39,16 @@ def big_tenant(
     return tenant
 
 
-def use_scratch_database(*, fresh: bool = False) -> str:
-    """Point Django at the scratch database (created, and migrated, on demand)."""
+def use_scratch_database(*, fresh: bool = False, name: str = BENCH_DB) -> str:
+    """Point Django at a scratch database (created, and migrated, on demand)."""
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and fresh:
-            conn.execute(f'DROP DATABASE "{BENCH_DB}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    url = f"{PG}/{BENCH_DB}"
+            conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG}/{name}"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koers.settings")
     import django

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
 from kpis.metrics import CATALOGUE, compute
 from kpis.models import Kpi, Scope
 from kpis.periods import add_months, period_start, periods_between
@@ -16,7 +19,7 @@ from portal.models import Department, Membership, Role, Tenant
 
 @dataclass(frozen=True)
 class Starter:
-    name: str
+    name: str  # lazily translated: stored in the tenant's language
     metric: str
     layer: str
     phase: str
@@ -29,28 +32,28 @@ class Starter:
 
 STARTERS = [
     Starter(
-        "E-commerce share",
+        _("E-commerce share"),
         "ecommerce_share",
         "goal",
         "purchase",
         "lagging",
         3,
         6,
-        "Share of net revenue ordered online. The super-KPI: are we moving online?",
+        _("Share of net revenue ordered online. The super-KPI: are we moving online?"),
     ),
-    Starter("Revenue", "revenue", "goal", "purchase", "lagging", 0.02, 0.06),
+    Starter(_("Revenue"), "revenue", "goal", "purchase", "lagging", 0.02, 0.06),
     Starter(
-        "Online adoption",
+        _("Online adoption"),
         "online_adoption",
         "objective",
         "purchase",
         "leading",
         3,
         8,
-        "Share of active customers that ordered online in the last 12 months.",
+        _("Share of active customers that ordered online in the last 12 months."),
     ),
     Starter(
-        "Online adoption (revenue-weighted)",
+        _("Online adoption (revenue-weighted)"),
         "online_adoption_revenue",
         "objective",
         "purchase",
@@ -58,15 +61,17 @@ STARTERS = [
         3,
         6,
     ),
-    Starter("Online revenue", "online_revenue", "objective", "purchase", "lagging", 0.08, 0.15),
-    Starter("Active customers", "active_customers", "objective", "loyalty", "lagging", 0.0, 0.03),
-    Starter("Average order value", "aov", "objective", "purchase", "lagging", 0.0, 0.04),
-    Starter("Churn rate", "churn_rate", "objective", "loyalty", "lagging", 0.0, -0.5),
-    Starter("Net Promoter Score", "nps", "objective", "loyalty", "leading", 2, 6),
-    Starter("Customer Effort Score", "ces", "interaction", "purchase", "leading", 0.0, -0.2),
-    Starter("Active web users", "active_web_users_share", "interaction", "use", "leading", 2, 6),
+    Starter(_("Online revenue"), "online_revenue", "objective", "purchase", "lagging", 0.08, 0.15),
     Starter(
-        "Web-influenced offline revenue",
+        _("Active customers"), "active_customers", "objective", "loyalty", "lagging", 0.0, 0.03
+    ),
+    Starter(_("Average order value"), "aov", "objective", "purchase", "lagging", 0.0, 0.04),
+    Starter(_("Churn rate"), "churn_rate", "objective", "loyalty", "lagging", 0.0, -0.5),
+    Starter(_("Net Promoter Score"), "nps", "objective", "loyalty", "leading", 2, 6),
+    Starter(_("Customer Effort Score"), "ces", "interaction", "purchase", "leading", 0.0, -0.2),
+    Starter(_("Active web users"), "active_web_users_share", "interaction", "use", "leading", 2, 6),
+    Starter(
+        _("Web-influenced offline revenue"),
         "web_influenced_revenue",
         "interaction",
         "orientation",
@@ -74,9 +79,12 @@ STARTERS = [
         0.05,
         0.12,
     ),
-    Starter("Returns rate", "returns_rate", "interaction", "use", "lagging", 0.0, -0.5),
+    Starter(_("Returns rate"), "returns_rate", "interaction", "use", "lagging", 0.0, -0.5),
 ]
-MANUAL = ("Customer visits by field sales", "Visits to koesterklanten, counted by the sales team.")
+MANUAL = (
+    _("Customer visits by field sales"),
+    _("Visits to koesterklanten, counted by the sales team."),
+)
 
 
 def _target(value: float, starter: Starter, unit: str, direction: str) -> tuple[Decimal, Decimal]:
@@ -90,7 +98,13 @@ def _target(value: float, starter: Starter, unit: str, direction: str) -> tuple[
 
 
 def starter_kpis_create(*, tenant: Tenant, as_of: date) -> list[Kpi]:
-    """Create the starter KPIs (idempotent by name) and this year's monthly targets."""
+    """Create the starter KPIs (idempotent by name) and this year's monthly targets, named in
+    the tenant's language."""
+    with translation.override(tenant.locale):
+        return _starter_kpis_create(tenant=tenant, as_of=as_of)
+
+
+def _starter_kpis_create(*, tenant: Tenant, as_of: date) -> list[Kpi]:
     head = Membership.objects.filter(tenant=tenant, role=Role.HEAD).order_by("id").first()
     department = Department.objects.filter(tenant=tenant).order_by("name").first()
     reps = [
@@ -117,10 +131,10 @@ def starter_kpis_create(*, tenant: Tenant, as_of: date) -> list[Kpi]:
         metric = CATALOGUE[starter.metric]
         kpi, _ = Kpi.objects.get_or_create(
             tenant=tenant,
-            name=starter.name,
+            name=str(starter.name),
             defaults={
                 "metric_key": starter.metric,
-                "description": starter.description or metric.description.splitlines()[0],
+                "description": str(starter.description) or metric.description.splitlines()[0],
                 "layer": starter.layer,
                 "journey_phase": starter.phase,
                 "kind": starter.kind,
@@ -171,9 +185,9 @@ def starter_kpis_create(*, tenant: Tenant, as_of: date) -> list[Kpi]:
         super_kpi.save(update_fields=["is_super"])
     manual, _ = Kpi.objects.get_or_create(
         tenant=tenant,
-        name=MANUAL[0],
+        name=str(MANUAL[0]),
         defaults={
-            "description": MANUAL[1],
+            "description": str(MANUAL[1]),
             "layer": "interaction",
             "journey_phase": "use",
             "kind": "leading",

@@ -4,16 +4,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-PG_URL ?= postgres://postgres@127.0.0.1:5432/koers
+# The application connects as PG_APP_ROLE (no owner, no BYPASSRLS: row-level security applies);
+# migrations and the test database run as the owner (docs/security.md).
+PG_APP_ROLE ?= koers_app
+PG_URL ?= postgres://$(PG_APP_ROLE)@127.0.0.1:5432/koers
+PG_OWNER_URL ?= postgres://postgres@127.0.0.1:5432/koers
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_BROKER ?= redis://127.0.0.1:6379/15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint test-sqlite test-postgres chromium services clean bench
+.PHONY: install demo test lint test-sqlite test-postgres chromium services pg-roles clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --no-deps lifetimes==0.11.3
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +38,9 @@ chromium:
 services:
 	@bash scripts/ensure-services.sh
 
+pg-roles: services
+	@bash scripts/pg-roles.sh $(PG_ADMIN_URL) $(PG_APP_ROLE)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -40,13 +49,14 @@ lint: install
 test-sqlite: install chromium
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -m "not integration"
 
-test-postgres: install chromium services
-	DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(TEST_BROKER) $(BIN)/pytest
+test-postgres: install chromium services pg-roles
+	DATABASE_URL=$(PG_URL) DATABASE_OWNER_URL=$(PG_OWNER_URL) CELERY_BROKER_URL=$(TEST_BROKER) \
+		$(BIN)/pytest
 
 test: lint test-sqlite test-postgres
 
 bench: install services
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m bench
+	DATABASE_URL=$(PG_OWNER_URL) $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

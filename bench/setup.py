@@ -39,7 +39,7 @@ def big_tenant(
     return tenant
 
 
-def use_scratch_database(*, fresh: bool = False, name: str = BENCH_DB) -> str:
+def use_scratch_database(*, fresh: bool = False, name: str = BENCH_DB, migrate: bool = True) -> str:
     """Point Django at a scratch database (created, and migrated, on demand)."""
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -56,5 +56,6 @@ def use_scratch_database(*, fresh: bool = False, name: str = BENCH_DB) -> str:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
     return url

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from customers.importing.engine import import_records
 from customers.importing.kinds import KINDS
 from customers.models import Customer, Order
+from customers.portfolio import customers_visible
 from customers.serializers import (
     MAX_RECORDS,
     CustomerListParams,
@@ -30,10 +31,22 @@ from customers.serializers import (
     OrderSerializer,
 )
 from portal.api import TENANT_SLUG_PARAMETER, TenantScopedViewSet
+from portal.models import Role
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 # External ids may contain dots and other punctuation; only "/" cannot be in a path segment.
 EXTERNAL_ID_IN_PATH = r"[^/]+"
+
+
+def member_sees(request, queryset: QuerySet, via: str = "") -> QuerySet:
+    """A member's session sees through the API what their pages show: a rep their own
+    accounts, a head their departments' customers, board and admin everything. An API token
+    (an integration of the company) sees every row of its tenant."""
+    membership = getattr(request, "membership", None)
+    if membership is None or membership.role in (Role.ADMIN, Role.BOARD):
+        return queryset
+    visible = customers_visible(tenant=request.tenant, membership=membership)
+    return queryset.filter(**{f"{via}pk__in": visible.values("pk")})
 
 
 @extend_schema_view(list=extend_schema(parameters=[CustomerListParams]))
@@ -49,7 +62,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
     ordering = ["name"]
 
     def scoped_queryset(self) -> QuerySet[Customer]:
-        return Customer.objects.select_related("account_manager__user", "department")
+        return member_sees(
+            self.request, Customer.objects.select_related("account_manager__user", "department")
+        )
 
     def filter_list(self, queryset, *, country=None, account_manager=None, department=None, q=None):
         if country:
@@ -76,7 +91,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
     ordering = ["-placed_at"]
 
     def scoped_queryset(self) -> QuerySet[Order]:
-        return Order.objects.select_related("customer", "channel")
+        return member_sees(
+            self.request, Order.objects.select_related("customer", "channel"), via="customer__"
+        )
 
     def filter_list(
         self,

@@ -1267,11 +1267,30 @@ class _Sink:
                 values["id"] = ids.tolist()
             quote = connection.ops.quote_name
             names = ", ".join(quote(fields[name].column) for name in values)
-            sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
+            table = target = quote(model._meta.db_table)
+            if not self._bypasses_rls(cursor):
+                # PostgreSQL refuses COPY FROM into a table with row-level security for a role
+                # subject to it: COPY into a temporary table, then one INSERT ... SELECT.
+                target = "koers_generator_stage"
+                cursor.execute(f"DROP TABLE IF EXISTS {target}")
+                cursor.execute(
+                    f"CREATE TEMP TABLE {target} AS SELECT {names} FROM {table} WITH NO DATA"
+                )
+            with cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
                 for row in zip(*values.values(), strict=True):
                     copy.write_row(row)
+            if target != table:
+                cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target}")  # noqa: S608
+                cursor.execute(f"DROP TABLE {target}")
         return ids
+
+    def _bypasses_rls(self, cursor) -> bool:
+        if not hasattr(self, "_bypass"):
+            cursor.execute(
+                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            )
+            self._bypass = bool(cursor.fetchone()[0])
+        return self._bypass
 
     def _bulk_create(self, model, fields, columns, n) -> np.ndarray:
         values = {name: _as_python(fields[name], value) for name, value in columns.items()}

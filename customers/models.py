@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.tenancy import TenantOwned
@@ -26,6 +26,18 @@ DEFAULT_CHANNELS = [
 SENSITIVITY = [MinValueValidator(1), MaxValueValidator(5)]
 
 
+def channel_label(code: str, label: str) -> str:
+    """A channel's name in the active language: a standard channel whose stored label is
+    still the default (stored in English) is shown translated; a label the company gave it
+    itself is shown as stored."""
+    for default_code, default_label, _online in DEFAULT_CHANNELS:
+        if default_code == code:
+            with translation.override("en"):
+                untouched = label == str(default_label)
+            return str(default_label) if untouched else label
+    return label
+
+
 class Channel(TenantOwned):
     code = models.SlugField(_("code"), max_length=20)
     label = models.CharField(_("label"), max_length=80)
@@ -40,7 +52,11 @@ class Channel(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return self.display
+
+    @property
+    def display(self) -> str:
+        return channel_label(self.code, self.label)
 
 
 class Customer(TenantOwned):
@@ -318,3 +334,144 @@ class ImportBatch(TenantOwned):
     @property
     def is_busy(self) -> bool:
         return self.status in {self.Status.VALIDATING, self.Status.IMPORTING}
+
+
+class ContactMoment(TenantOwned):
+    """A visit, call or meeting of the sales team with a customer (for the koesterklant
+    signal: heavy online buyers who still deserve offline attention)."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contact_moments", db_index=False
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VISIT)
+    occurred_on = models.DateField(_("date"))
+    member = models.ForeignKey(
+        "portal.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-occurred_on"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "customer", "occurred_on"], name="contactmoment_tenant_cust"
+            ),
+        ]
+
+
+class ClvFit(TenantOwned):
+    """One nightly customer analytics run (customers/analytics/scoring.py): the fit of the
+    BG/NBD and Gamma-Gamma models (customers/analytics/clv.py) or why there is none, and the
+    new / existing / churning customers of the current month, quarter and year with their
+    12-month CLV."""
+
+    fitted_at = models.DateTimeField(_("fitted at"), default=timezone.now)
+    as_of = models.DateField(_("data up to"))
+    customers = models.PositiveIntegerField(_("customers"))
+    params = models.JSONField(_("parameters"), default=dict)
+    ll = models.FloatField(_("log-likelihood"), null=True)
+    error = models.TextField(_("error"), blank=True)
+    discount_rate = models.FloatField(_("discount rate (per year)"), null=True)
+    # {"month"|"quarter"|"year": {"start": "YYYY-MM-DD", "groups": {"new"|"existing"|
+    #  "churning": {"customers": n, "clv_12m": sum or null, "mean_clv_12m": mean or null}}}}
+    groups = models.JSONField(_("lifecycle groups"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-fitted_at"]
+        indexes = [models.Index(fields=["tenant", "-fitted_at"], name="clvfit_tenant_fitted")]
+
+
+class CustomerScore(TenantOwned):
+    """Analytics per customer, refreshed nightly (customers/analytics/scoring.py)."""
+
+    class Segment(models.TextChoices):
+        CHAMPIONS = "champions", _("Champions")
+        LOYAL = "loyal", _("Loyal")
+        POTENTIAL_LOYALISTS = "potential_loyalists", _("Potential loyalists")
+        NEW = "new", _("New")
+        PROMISING = "promising", _("Promising")
+        NEED_ATTENTION = "need_attention", _("Need attention")
+        ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+        AT_RISK = "at_risk", _("At risk")
+        CANT_LOSE = "cant_lose", _("Can't lose them")
+        HIBERNATING = "hibernating", _("Hibernating")
+
+    class Lifecycle(models.TextChoices):
+        NEW = "new", _("New")
+        EXISTING = "existing", _("Existing")
+        CHURNING = "churning", _("Churning")
+        LAPSED = "lapsed", _("Lapsed")
+
+    # One row per customer: unique on (tenant, customer), so no OneToOneField.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="scores", db_index=False
+    )
+    fit = models.ForeignKey(
+        ClvFit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    p_alive = models.FloatField(_("P(alive)"), null=True)
+    expected_purchases_12m = models.FloatField(_("expected purchases (12 months)"), null=True)
+    expected_aov = models.FloatField(_("expected average order value"), null=True)
+    clv_12m = models.FloatField(_("CLV (12 months)"), null=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True)
+    churned = models.BooleanField(_("churned"), default=False)
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=10, choices=Lifecycle.choices, blank=True
+    )
+    rfm_r = models.PositiveSmallIntegerField(null=True)
+    rfm_f = models.PositiveSmallIntegerField(null=True)
+    rfm_m = models.PositiveSmallIntegerField(null=True)
+    rfm_segment = models.CharField(
+        _("RFM segment"), max_length=20, choices=Segment.choices, blank=True
+    )
+    share_of_wallet = models.FloatField(_("share of wallet %"), null=True)
+    is_koesterklant = models.BooleanField(_("koesterklant"), default=False)
+    scored_at = models.DateTimeField(_("scored at"), default=timezone.now)
+    as_of = models.DateField(_("data up to"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "customer"], name="customerscore_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "rfm_segment"], name="customerscore_tenant_seg"),
+            models.Index(fields=["tenant", "-clv_12m"], name="customerscore_tenant_clv"),
+        ]
+
+
+class Signal(TenantOwned):
+    """A customer that needs a look, found by the nightly analytics (analytics/signals.py)."""
+
+    class Kind(models.TextChoices):
+        TOP_RISER = "top_riser", _("Top-10 online: riser")
+        TOP_FALLER = "top_faller", _("Top-10 online: faller")
+        TOP_NEW = "top_new", _("Top-10 online: new entry")
+        TOP_DROPOUT = "top_dropout", _("Top-10 online: drop-out")
+        RETURNS_ONLY = "returns_only", _("Only returns lately")
+        KOESTER_UNVISITED = "koester_unvisited", _("Koesterklant not visited lately")
+        ONLINE_DROP = "online_drop", _("Online ordering fell sharply")
+        WEB_INFLUENCED = "web_influenced", _("Web-influenced offline orders")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="signals", db_index=False
+    )
+    as_of = models.DateField(_("as of"))
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "kind"], name="signal_tenant_kind"),
+            models.Index(fields=["tenant", "customer"], name="signal_tenant_customer"),
+        ]

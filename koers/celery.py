@@ -17,4 +17,12 @@ app.conf.beat_schedule = {
         "task": "kpis.recompute_all_tenants",
         "schedule": crontab(hour=2, minute=30),
     },
+    "weekly-digests": {
+        "task": "kpis.weekly_digests_all_tenants",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=30),
+    },
+    "monthly-board-pack": {
+        "task": "kpis.board_packs_all_tenants",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
 }

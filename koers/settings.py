@@ -5,6 +5,7 @@ secret key outside production.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "axes",
     "portal",
     "customers",
     "kpis",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.TenantMiddleware",
+    # Last: turns a locked-out login attempt into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "koers.urls"
@@ -98,10 +102,40 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Row-level security (portal.rls, docs/security.md): the application connects as
+    # DATABASE_URL's role, which neither owns the tables nor has BYPASSRLS; migrations (and the
+    # test database) run as DATABASE_OWNER_URL's role; Django's admin reads across tenants
+    # through DATABASE_ADMIN_URL's role (BYPASSRLS; default: the owner).
+    DATABASES["default"]["ENGINE"] = "portal.db"
+    _owner_url = os.environ.get("DATABASE_OWNER_URL")
+    if _owner_url:
+        _owner = dj_database_url.parse(_owner_url)
+        DATABASES["default"]["APP_USER"] = DATABASES["default"]["USER"]
+        DATABASES["default"]["OWNER"] = {
+            "USER": _owner["USER"],
+            "PASSWORD": _owner.get("PASSWORD", ""),
+        }
+        _admin = dj_database_url.parse(os.environ.get("DATABASE_ADMIN_URL", _owner_url))
+        DATABASES["owner"] = {
+            **_admin,
+            "NAME": DATABASES["default"]["NAME"],
+            "TEST": {"MIRROR": "default"},
+        }
+        DATABASE_ROUTERS = ["portal.db.routers.OwnerForAdminRouter"]
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # The test database is a file, never Django's default in-memory database: an in-memory
+    # database is one connection shared with the live server's thread (browser tests), so a
+    # request still in flight when a browser test ends could leave that connection inside its
+    # transaction while the next test runs. A file gives every thread its own connection.
+    _sqlite_name = Path(DATABASES["default"]["NAME"] or "var/koers.sqlite3")
+    if _sqlite_name.name != ":memory:":
+        DATABASES["default"].setdefault("TEST", {}).setdefault(
+            "NAME", str(_sqlite_name.with_name(f"test_{_sqlite_name.stem}.sqlite3"))
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -110,6 +144,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses logins from a locked-out username + address before checking the password.
+    "portal.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from
+# one address, that pair is locked out for the cool-off time (429). Failed API tokens are
+# counted per address the same way (portal.api_auth). Behind a proxy, KOERS_PROXY_COUNT tells
+# how many proxies add an address to X-Forwarded-For.
+AXES_FAILURE_LIMIT = "portal.auth_backends.failure_limit"
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("KOERS_PROXY_COUNT", "0")) or None
+API_TOKEN_FAILURE_LIMIT = int(os.environ.get("API_TOKEN_FAILURE_LIMIT", "20"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "choose_tenant"
 LOGOUT_REDIRECT_URL = "login"
@@ -165,6 +218,8 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "koers@localhost")
+# Links in e-mails (weekly digest, board pack) point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None

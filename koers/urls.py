@@ -16,4 +16,6 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/", include("portal.urls")),
     path("t/<slug:tenant_slug>/", include("customers.urls")),
     path("t/<slug:tenant_slug>/", include("kpis.urls")),
+    path("t/<slug:tenant_slug>/", include("personas.urls")),
+    path("t/<slug:tenant_slug>/", include("roadmap.urls")),
 ]

@@ -92,6 +92,11 @@ class Kpi(TenantOwned):
     )
     is_super = models.BooleanField(_("super-KPI"), default=False)
     review_date = models.DateField(_("review date"), null=True, blank=True)
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review every (months)"),
+        default=3,
+        help_text=_("Review the KPI and its measurement plan after this many months."),
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -119,6 +124,9 @@ class Kpi(TenantOwned):
     @property
     def is_manual(self) -> bool:
         return not self.metric_key
+
+    def is_review_due(self, today) -> bool:
+        return self.review_date is None or self.review_date <= today
 
 
 class Target(TenantOwned):
@@ -215,4 +223,21 @@ class BoardConclusion(TenantOwned):
         ordering = ["-month", "-created_at"]
         indexes = [
             models.Index(fields=["tenant", "month", "-created_at"], name="conclusion_tenant_month")
+        ]
+
+
+class DigestLog(TenantOwned):
+    """One weekly digest sent to a member, with the statuses it reported: the next digest
+    tells what changed since."""
+
+    membership = models.ForeignKey(
+        "portal.Membership", on_delete=models.CASCADE, related_name="digests"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    statuses = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [
+            models.Index(fields=["tenant", "membership", "-sent_at"], name="digest_tenant_member")
         ]

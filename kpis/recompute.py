@@ -9,14 +9,17 @@ Closed periods are frozen; recomputing them needs `force_closed`, which the JobR
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from kpis.metrics import CATALOGUE, compute
+from kpis.metrics import CATALOGUE
 from kpis.metrics.facts import load_facts
+from kpis.metrics.registry import compute_series
+from kpis.metrics.store import measurements_upsert
 from kpis.models import Kpi, Measurement
 from kpis.periods import GRAINS, add_months, is_closed, period_start, periods_between
 from portal.locks import tenant_lock
@@ -24,6 +27,14 @@ from portal.models import JobRun, Tenant
 
 FIRST_RUN_MONTHS = 24
 LOCK = "recompute"
+
+# The tenant steps that run inside the same lock before the KPIs, in this order: customer
+# scores (CLV, churn, RFM, signals) feed the persona rules, and both feed KPIs and pages.
+# Each is called with `tenant=` and `as_of=`; what it returns is recorded in the JobRun.
+TENANT_STEPS = (
+    ("customers", "customers.analytics.scoring.customer_analytics_refresh"),
+    ("personas", "personas.services.personas_assign"),
+)
 
 Progress = Callable[[int, int], None]
 
@@ -36,6 +47,7 @@ class RecomputeResult:
     skipped_closed: int = 0
     first_run: bool = False
     force_closed: bool = False
+    steps: dict = field(default_factory=dict)
 
     def as_counts(self) -> dict:
         return self.__dict__.copy()
@@ -61,7 +73,24 @@ def measurements_recompute(
     """Recompute the tenant's metric-backed KPIs. Raises LockBusy when a run is going on."""
     as_of = as_of or timezone.localdate(timezone=tenant.tzinfo)
     with tenant_lock(LOCK, tenant.pk, wait=lock_wait):
-        return _recompute(tenant, as_of, force_closed, job, progress)
+        steps = {
+            name: _counts(import_string(path)(tenant=tenant, as_of=as_of))
+            for name, path in TENANT_STEPS
+        }
+        result = _recompute(tenant, as_of, force_closed, job, progress)
+        result.steps = steps
+        return result
+
+
+def _counts(value) -> dict:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    try:
+        return asdict(value)
+    except TypeError:
+        return {"result": str(value)}
 
 
 def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
@@ -76,7 +105,7 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     fresh = {k.pk for k in kpis if k.pk not in measured}
     result.first_run = bool(fresh)
     keys = sorted({k.metric_key for k in kpis})
-    rows: list[Measurement] = []
+    rows: list[tuple] = []
     plans = []
     for grain in GRAINS:
         candidates, open_ = target_periods(tenant=tenant, grain=grain, as_of=as_of)
@@ -106,49 +135,42 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     for step, (grain, candidates, open_, periods, first) in enumerate(plans, start=2):
         result.periods += len(periods)
         facts = all_facts.regrain(grain, first)
-        values: dict[tuple[str, str, str, date], float | None] = {}
-        for v in compute(
-            tenant=tenant, keys=keys, grain=grain, first=first, last=as_of, as_of=as_of, facts=facts
-        ):
-            values[(v.key, v.scope, v.member, v.period)] = v.value
-        members: dict[str, set[tuple[str, str]]] = {}
-        for key, scope, member, _period in values:
-            members.setdefault(key, set()).add((scope, member))
+        # {metric key: {(scope, member): [value per period of facts.periods]}}
+        series = compute_series(keys=keys, facts=facts)
+        position = {period: index for index, period in enumerate(facts.periods)}
         every, still_open = set(candidates), set(open_)
         now = timezone.now()
+        job_id = job.pk if job is not None else None
         for kpi in kpis:
             wanted = every if (force_closed or kpi.pk in fresh) else still_open
-            key = kpi.metric_key
-            for scope, member in sorted(members.get(key, ())):
-                for index, period in enumerate(facts.periods):
-                    if period not in wanted:
-                        continue
-                    previous = facts.periods[index - 1] if index else None
-                    last_year = add_months(period, -12)
-                    rows.append(
-                        Measurement(
-                            tenant=tenant,
-                            kpi=kpi,
-                            scope=scope,
-                            member=member,
-                            grain=grain,
-                            period_start=period,
-                            value=values.get((key, scope, member, period)),
-                            previous_value=values.get((key, scope, member, previous)),
-                            last_year_value=values.get((key, scope, member, last_year)),
-                            job=job,
-                            computed_at=now,
+            # (period, its index, the previous period's index, last year's index)
+            slots = [
+                (period, index, index - 1 if index else None, position.get(add_months(period, -12)))
+                for index, period in enumerate(facts.periods)
+                if period in wanted
+            ]
+            by_member = series.get(kpi.metric_key, {})
+            for scope, member in sorted(by_member):
+                values = by_member[(scope, member)]
+                for period, index, previous, last_year in slots:
+                    rows.append(  # the columns of kpis.metrics.store.COLUMNS
+                        (
+                            tenant.pk,
+                            kpi.pk,
+                            scope,
+                            member,
+                            grain,
+                            period,
+                            values[index],
+                            None if previous is None else values[previous],
+                            None if last_year is None else values[last_year],
+                            job_id,
+                            now,
                         )
                     )
         if progress is not None:
             progress(step, steps)
     with transaction.atomic():
-        Measurement.objects.bulk_create(
-            rows,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["tenant", "kpi", "scope", "member", "grain", "period_start"],
-            update_fields=["value", "previous_value", "last_year_value", "job", "computed_at"],
-        )
+        measurements_upsert(rows)
     result.measurements = len(rows)
     return result

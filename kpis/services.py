@@ -214,3 +214,54 @@ def recompute_run(
         raise
     jobrun_finish(job=job, counts=result.as_counts())
     return result
+
+
+@transaction.atomic
+def kpi_department_edit(
+    *,
+    tenant: Tenant,
+    kpi: Kpi,
+    owner,
+    scope: str,
+    member: str,
+    period_start: date,
+    minimum: Decimal | None,
+    stretch: Decimal | None,
+    user,
+) -> Kpi:
+    """A head changes a KPI's owner and this period's band in one go: all or nothing."""
+    if owner is not None and owner.tenant_id != tenant.pk:
+        raise ValidationError({"owner": "Choose a member of this company."})
+    if (owner.pk if owner else None) != kpi.owner_id:
+        kpi.owner = owner
+        kpi.save(update_fields=["owner"])
+    if minimum is not None and stretch is not None:
+        target_set(
+            tenant=tenant,
+            kpi=kpi,
+            scope=scope,
+            member=member,
+            grain=kpi.grain,
+            period_start=period_start,
+            minimum=minimum,
+            stretch=stretch,
+            user=user,
+        )
+    return kpi
+
+
+def kpi_mark_reviewed(*, tenant: Tenant, kpi: Kpi, user, on: date) -> Kpi:
+    """Record who reviewed the KPI (and its measurement plan) and when; the next review is
+    due one interval later."""
+    kpi.reviewed_at = timezone.now()
+    kpi.reviewed_by = user
+    kpi.review_date = add_months(on, kpi.review_interval_months).replace(day=min(on.day, 28))
+    kpi.save(update_fields=["reviewed_at", "reviewed_by", "review_date"])
+    return kpi
+
+
+def digest_preference_set(*, membership, weekly_digest: bool):
+    """A member switches the weekly digest e-mail on or off."""
+    membership.weekly_digest = weekly_digest
+    membership.save(update_fields=["weekly_digest"])
+    return membership

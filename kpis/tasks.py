@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from django.utils import timezone
 
 from kpis.services import recompute_run
 from portal.models import JobRun, Tenant
@@ -48,3 +49,42 @@ def recompute_tenant_task(
     )
     job.refresh_from_db()
     return job.status
+
+
+@shared_task(name="kpis.weekly_digests_all_tenants")
+def weekly_digests_all_tenants() -> int:
+    """Monday morning: one digest task per tenant."""
+    with unscoped():
+        tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        weekly_digests_task.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(base=TenantTask, bind=True, name="kpis.weekly_digests")
+def weekly_digests_task(self, tenant_id: int) -> int:
+    from kpis.digest import digests_send
+
+    tenant = Tenant.objects.get(pk=tenant_id)
+    return digests_send(tenant=tenant, as_of=timezone.localdate(timezone=tenant.tzinfo))
+
+
+@shared_task(name="kpis.board_packs_all_tenants")
+def board_packs_all_tenants() -> int:
+    """On the first of the month: last month's board pack to every tenant's board."""
+    with unscoped():
+        tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        board_pack_task.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(base=TenantTask, bind=True, name="kpis.board_pack")
+def board_pack_task(self, tenant_id: int, month: str | None = None) -> int:
+    from kpis.digest import board_packs_send
+    from kpis.periods import add_months
+
+    tenant = Tenant.objects.get(pk=tenant_id)
+    today = timezone.localdate(timezone=tenant.tzinfo)
+    chosen = date.fromisoformat(month) if month else add_months(today.replace(day=1), -1)
+    return board_packs_send(tenant=tenant, month=chosen, today=today)

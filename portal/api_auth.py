@@ -17,12 +17,15 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_login_failed
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from portal.auth_backends import API_TOKEN_CREDENTIALS
 from portal.models import ApiToken, Role, Tenant
 
 KEY_PREFIX = "kt_"
@@ -71,12 +74,43 @@ def api_token_authenticate(*, tenant: Tenant, key: str) -> ApiToken | None:
     return token
 
 
+def api_token_active_elsewhere(*, key: str) -> bool:
+    """Whether the key is an active token of some tenant. Asked only after the key failed in
+    the tenant of the URL. On PostgreSQL row-level security hides other tenants' tokens from
+    the application role, so the question goes to `koers_api_key_known` (migration
+    portal/0009), which answers yes or no for a hash and nothing else."""
+    if not key.startswith(KEY_PREFIX):
+        return False
+    from django.db import connection
+
+    digest = key_hash(key)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT koers_api_key_known(%s)", [digest])
+            return bool(cursor.fetchone()[0])
+    from portal.tenancy import unscoped
+
+    with unscoped():
+        found = ApiToken.objects.filter(key_hash=digest, revoked_at__isnull=True)
+        return found.values_list("pk", flat=True).first() is not None
+
+
 def api_token_touch(*, token: ApiToken) -> None:
     """Record use, at most once a minute per token (no write on every request)."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         token.save(update_fields=["last_used_at"])
+
+
+def api_token_throttled(request) -> bool:
+    """True while this address is locked out after too many unknown or revoked keys."""
+    return not AxesProxyHandler.is_allowed(request, API_TOKEN_CREDENTIALS)
+
+
+def api_token_failed(request) -> None:
+    """Count an unknown or revoked key against the request's address (django-axes)."""
+    user_login_failed.send(sender=__name__, credentials=API_TOKEN_CREDENTIALS, request=request)
 
 
 def key_from_header(header: str) -> str | None:

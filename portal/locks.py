@@ -8,6 +8,8 @@ exclusive `flock` on a file under var/locks, released by the OS when the process
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import os
 import time
 import zlib
 from collections.abc import Iterator
@@ -69,9 +71,20 @@ def _advisory_lock(name: str, tenant_id: int, wait: float) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [key, tenant_id])
 
 
+def _database_key() -> str:
+    """One lock folder per database file: tenant 1 of one database is not tenant 1 of another.
+
+    An in-memory database (the test runs) lives in one process only, so its locks do too.
+    """
+    name = str(connection.settings_dict["NAME"])
+    if "memory" in name:
+        name = f"{name}-{os.getpid()}"
+    return hashlib.sha1(name.encode()).hexdigest()[:12]
+
+
 @contextmanager
 def _file_lock(name: str, tenant_id: int, wait: float) -> Iterator[None]:
-    folder = Path(settings.BASE_DIR) / "var" / "locks"
+    folder = Path(settings.BASE_DIR) / "var" / "locks" / _database_key()
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{name}-{tenant_id}.lock", "w") as handle:
 

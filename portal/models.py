@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -63,6 +65,14 @@ class Tenant(models.Model):
         help_text=_(
             "An offline order this many days after a web session counts as web-influenced."
         ),
+    )
+    clv_discount_rate = models.DecimalField(
+        _("CLV discount rate (per year)"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.100"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Annual rate used to discount expected future purchases in the 12-month CLV."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -129,6 +139,11 @@ class Membership(TenantOwned):
         blank=True,
         related_name="members",
         through="portal.DepartmentMember",
+    )
+    weekly_digest = models.BooleanField(
+        _("weekly digest"),
+        default=True,
+        help_text=_("Receive a weekly e-mail with status changes and alerts."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -269,3 +284,45 @@ class ApiToken(TenantOwned):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AuditEntry(TenantOwned):
+    """One change to an audited row: who, when, and each changed field's before and after
+    (portal.audit). Written by signal receivers, read by admins on the audit page."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(
+        _("who (as recorded)"),
+        max_length=150,
+        help_text=_("The username, an API token or the task or command that made the change."),
+    )
+    action = models.CharField(_("action"), max_length=6, choices=Action.choices)
+    model = models.CharField(_("kind"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index(fields=["tenant", "-at"], name="audit_tenant_at"),
+            models.Index(fields=["tenant", "model", "object_id"], name="audit_tenant_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.model} {self.object_repr}"

@@ -29,12 +29,16 @@ NAVIGATION: list[NavItem] = [
     NavItem("portal:portfolio", _("My portfolio"), frozenset({Role.REP})),
     NavItem("portal:department", _("Department"), frozenset({Role.HEAD})),
     NavItem("portal:board", _("Board"), frozenset({Role.BOARD, Role.ADMIN})),
+    NavItem("customers:list", _("Customers"), ALL_ROLES),
     NavItem("kpis:list", _("KPIs"), ALL_ROLES),
+    NavItem("personas:list", _("Personas"), ALL_ROLES),
+    NavItem("roadmap:timeline", _("Roadmap"), ALL_ROLES),
     NavItem("portal:departments", _("Departments"), frozenset({Role.ADMIN})),
     NavItem("portal:glossary", _("Glossary"), ALL_ROLES),
     NavItem("portal:members", _("Members"), frozenset({Role.ADMIN})),
     NavItem("customers:imports", _("Imports"), frozenset({Role.ADMIN})),
     NavItem("portal:jobs", _("Jobs"), MANAGERS),
+    NavItem("portal:audit", _("Audit trail"), frozenset({Role.ADMIN})),
 ]
 
 LANDING_PAGE = {

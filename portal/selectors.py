@@ -40,3 +40,33 @@ def jobrun_list(*, tenant: Tenant) -> QuerySet[JobRun]:
     return (
         JobRun.objects.filter(tenant=tenant).select_related("triggered_by").order_by("-created_at")
     )
+
+
+def audit_entry_list(
+    *,
+    tenant: Tenant,
+    kind: str = "",
+    action: str = "",
+    who: str = "",
+    since=None,
+    until=None,
+) -> QuerySet:
+    """The tenant's audit trail, newest first, narrowed by the filters given (dates are days
+    in the tenant's time zone, both ends included)."""
+    from datetime import datetime, time, timedelta
+
+    from portal.models import AuditEntry
+
+    entries = AuditEntry.objects.filter(tenant=tenant)
+    if kind:
+        entries = entries.filter(model=kind)
+    if action:
+        entries = entries.filter(action=action)
+    if who:
+        entries = entries.filter(actor_label__icontains=who)
+    if since:
+        entries = entries.filter(at__gte=datetime.combine(since, time(), tenant.tzinfo))
+    if until:
+        end = datetime.combine(until + timedelta(days=1), time(), tenant.tzinfo)
+        entries = entries.filter(at__lt=end)
+    return entries.order_by("-at", "-id")

@@ -18,19 +18,32 @@ from django.db import models
 from django_scopes import ScopedManager, ScopeError, scope, scopes_disabled
 from django_scopes.manager import DisabledQuerySet
 
+from portal.context import (
+    Actor,
+    current_actor,
+    current_actor_var,
+    current_tenant_id,
+    current_tenant_var,
+)
+
 if TYPE_CHECKING:
     from portal.models import Tenant
 
 __all__ = [
+    "Actor",
     "ScopeError",
     "TenantManager",
     "TenantOwned",
+    "acting_as",
+    "current_actor",
     "current_tenant",
+    "current_tenant_id",
     "tenant_context",
     "unscoped",
 ]
 
-_current_tenant: ContextVar[Tenant | None] = ContextVar("koers_tenant", default=None)
+_current_tenant: ContextVar[Tenant | None] = current_tenant_var
+_current_actor: ContextVar[Actor | None] = current_actor_var
 
 
 class _FailClosedQuerySet(DisabledQuerySet):
@@ -104,3 +117,14 @@ def unscoped() -> Iterator[None]:
             yield
     finally:
         _current_tenant.reset(token)
+
+
+@contextmanager
+def acting_as(*, user_id: int | None = None, label: str = "") -> Iterator[Actor]:
+    """Record who acts in the block (the audit trail; on PostgreSQL also `app.user_id`)."""
+    actor = Actor(user_id=user_id, label=label)
+    token = _current_actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _current_actor.reset(token)

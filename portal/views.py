@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal import selectors, services
-from portal.forms import GlossaryTermForm
+from portal.forms import AuditFilterForm, GlossaryTermForm
 from portal.models import GlossaryTerm, JobRun, Role
 from portal.roles import ALL_ROLES, LANDING_PAGE, MANAGERS, role_required
 
@@ -39,27 +39,6 @@ def choose_tenant(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     return redirect(LANDING_PAGE[request.membership.role], tenant_slug=tenant_slug)
-
-
-@require_GET
-@role_required(Role.REP)
-def portfolio(request: HttpRequest, tenant_slug: str) -> HttpResponse:
-    return render(request, "portal/landing.html", {"page": "portfolio"})
-
-
-@require_GET
-@role_required(Role.HEAD)
-def department(request: HttpRequest, tenant_slug: str) -> HttpResponse:
-    departments = request.membership.departments.all()
-    return render(
-        request, "portal/landing.html", {"page": "department", "departments": departments}
-    )
-
-
-@require_GET
-@role_required(Role.BOARD, Role.ADMIN)
-def board(request: HttpRequest, tenant_slug: str) -> HttpResponse:
-    return render(request, "portal/landing.html", {"page": "board"})
 
 
 @require_GET
@@ -147,3 +126,68 @@ def job_detail(request: HttpRequest, tenant_slug: str, job_id: int) -> HttpRespo
     job = get_object_or_404(JobRun, tenant=request.tenant, pk=job_id)
     template = "portal/job_detail.html#job-progress" if request.htmx else "portal/job_detail.html"
     return render(request, template, {"job": job})
+
+
+AUDIT_PER_PAGE = 50
+
+
+def _audit_rows(entries, *, tenant) -> list[dict]:
+    """Each entry with its changes as (field label, before, after), for the template.
+    References show the name of what they point at: one query per kind of reference."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    entries = list(entries)
+    models, wanted = {}, {}
+    for entry in entries:
+        try:
+            models[entry.model] = apps.get_model(entry.model)
+        except (LookupError, ValueError):  # a kind since removed
+            continue
+        for f in models[entry.model]._meta.concrete_fields:
+            if f.is_relation and f.attname in entry.changes:
+                ids = {v for v in entry.changes[f.attname] if isinstance(v, int)}
+                wanted.setdefault(f.related_model, set()).update(ids)
+    names = {}
+    for related, ids in wanted.items():
+        if related is get_user_model():
+            rows = related.objects.filter(pk__in=ids)
+        elif related._meta.label == "portal.Tenant":
+            continue
+        else:
+            rows = related.objects.filter(tenant=tenant, pk__in=ids)
+        names[related] = {obj.pk: str(obj) for obj in rows}
+    rows = []
+    for entry in entries:
+        model = models.get(entry.model)
+        fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
+        changes = []
+        for name, (before, after) in sorted(entry.changes.items()):
+            f = fields.get(name)
+            if f is not None and f.is_relation:
+                shown = names.get(f.related_model, {})
+                before, after = shown.get(before, before), shown.get(after, after)
+            elif f is not None and f.choices:
+                labels = {str(value): label for value, label in f.flatchoices}
+                before = labels.get(str(before), before) if before is not None else None
+                after = labels.get(str(after), after) if after is not None else None
+            changes.append((str(f.verbose_name) if f else name, before, after))
+        kind = str(model._meta.verbose_name).capitalize() if model else entry.model
+        rows.append({"entry": entry, "kind": kind, "changes": changes})
+    return rows
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def audit(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """Who changed what and when, newest first, with filters (admins only)."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    entries = selectors.audit_entry_list(tenant=request.tenant, **filters)
+    page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page,
+        "rows": _audit_rows(page.object_list, tenant=request.tenant),
+    }
+    return render(request, "portal/audit.html", context)

@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from portal.models import Department, GlossaryTerm, JobRun, Membership, Tenant
+from portal.tenancy import tenant_context
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -29,7 +30,20 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class TenantOwnedFactory(factory.django.DjangoModelFactory):
+    """Creates the row inside its tenant's scope, as the application does (on PostgreSQL,
+    row-level security refuses a tenant-owned row written outside its tenant)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with tenant_context(kwargs["tenant"]):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class MembershipFactory(TenantOwnedFactory):
     class Meta:
         model = Membership
 
@@ -38,7 +52,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = "rep"
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(TenantOwnedFactory):
     class Meta:
         model = Department
 
@@ -46,7 +60,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Department {n}")
 
 
-class GlossaryTermFactory(factory.django.DjangoModelFactory):
+class GlossaryTermFactory(TenantOwnedFactory):
     class Meta:
         model = GlossaryTerm
 
@@ -55,7 +69,7 @@ class GlossaryTermFactory(factory.django.DjangoModelFactory):
     definition = "A definition."
 
 
-class JobRunFactory(factory.django.DjangoModelFactory):
+class JobRunFactory(TenantOwnedFactory):
     class Meta:
         model = JobRun
 

@@ -14,10 +14,22 @@ from tests.factories import GlossaryTermFactory, JobRunFactory, MembershipFactor
 pytestmark = pytest.mark.django_db
 
 EXPECTED_NAVIGATION = {
-    Role.REP: ["My portfolio", "KPIs", "Glossary"],
-    Role.HEAD: ["Department", "KPIs", "Glossary", "Jobs"],
-    Role.BOARD: ["Board", "KPIs", "Glossary"],
-    Role.ADMIN: ["Board", "KPIs", "Departments", "Glossary", "Members", "Imports", "Jobs"],
+    Role.REP: ["My portfolio", "Customers", "KPIs", "Personas", "Roadmap", "Glossary"],
+    Role.HEAD: ["Department", "Customers", "KPIs", "Personas", "Roadmap", "Glossary", "Jobs"],
+    Role.BOARD: ["Board", "Customers", "KPIs", "Personas", "Roadmap", "Glossary"],
+    Role.ADMIN: [
+        "Board",
+        "Customers",
+        "KPIs",
+        "Personas",
+        "Roadmap",
+        "Departments",
+        "Glossary",
+        "Members",
+        "Imports",
+        "Jobs",
+        "Audit trail",
+    ],
 }
 
 # Every page of the portal and the roles that may open it.
@@ -31,6 +43,13 @@ PAGES = {
     "portal:jobs": {Role.ADMIN, Role.HEAD},
     "customers:imports": {Role.ADMIN},
     "kpis:list": set(Role.values),
+    "customers:list": set(Role.values),
+    "personas:list": set(Role.values),
+    "personas:create": {Role.ADMIN},
+    "roadmap:timeline": set(Role.values),
+    "roadmap:create": {Role.ADMIN, Role.HEAD},  # a head proposes an idea
+    "personas:import": {Role.ADMIN},
+    "roadmap:import": {Role.ADMIN},
 }
 
 
@@ -64,7 +83,14 @@ def test_login_with_one_membership_lands_in_the_role_page(members):
     )
     assert response.redirect_chain[-1][0] == "/t/acme/portfolio/"
     # A Dutch company's pages are Dutch until the user picks another language.
-    assert nav_labels(response.content.decode()) == ["Mijn portefeuille", "KPI's", "Begrippenlijst"]
+    assert nav_labels(response.content.decode()) == [
+        "Mijn portefeuille",
+        "Klanten",
+        "KPI's",
+        "Persona's",
+        "Roadmap",
+        "Begrippenlijst",
+    ]
 
 
 def test_the_language_switcher_overrides_the_company_language(members):
@@ -72,7 +98,14 @@ def test_the_language_switcher_overrides_the_company_language(members):
     client.force_login(members[Role.REP].user)
     client.post("/i18n/setlang/", {"language": "da", "next": "/t/acme/"})
     html = client.get("/t/acme/", follow=True).content.decode()
-    assert nav_labels(html) == ["Min portefølje", "KPI'er", "Ordliste"]
+    assert nav_labels(html) == [
+        "Min portefølje",
+        "Kunder",
+        "KPI'er",
+        "Personaer",
+        "Køreplan",
+        "Ordliste",
+    ]
     assert '<html lang="da">' in html
 
 

@@ -120,14 +120,14 @@ def test_bearer_scheme_works_too(acme_key):
     assert client_with(acme_key, "Bearer").get("/t/acme/api/v1/customers/").status_code == 200
 
 
-def test_token_of_another_tenant_is_401_without_data(shop, globex_key):
+def test_token_of_another_tenant_is_404_without_data(shop, globex_key):
     for url in ("/t/acme/api/v1/customers/", "/t/acme/api/v1/customers/C1/"):
         response = client_with(globex_key).get(url)
-        assert response.status_code == 401, url
-        assert response.json() == {"detail": "Invalid or revoked token."}
+        assert response.status_code == 404, url
+        assert response.json() == {"detail": "Not found."}
         assert b"Van Dijk" not in response.content
     refused = push(client_with(globex_key), "customers", [{"external_id": "X", "name": "X"}])
-    assert refused.status_code == 401
+    assert refused.status_code == 404
     with tenant_context(shop):
         assert not Customer.objects.filter(external_id="X").exists()
 
@@ -141,7 +141,7 @@ def test_own_token_never_reaches_another_tenants_customer(acme_key):
     assert only_in_globex.status_code == 404
     assert b"Globex" not in only_in_globex.content
     # and another tenant's URL with one's own key is no way in either
-    assert client.get("/t/globex/api/v1/customers/G9/").status_code == 401
+    assert client.get("/t/globex/api/v1/customers/G9/").status_code == 404
 
 
 def test_revoked_and_unknown_keys_are_401(shop):
@@ -158,9 +158,11 @@ def test_revoked_and_unknown_keys_are_401(shop):
         assert client_with(bad).get("/t/acme/api/v1/customers/").status_code == 401, bad
 
 
-def test_a_key_for_an_unknown_tenant_is_401_like_any_bad_key(acme_key):
+def test_a_valid_key_on_an_unknown_tenant_is_404_like_on_another_tenant(acme_key):
     response = client_with(acme_key).get("/t/no-such-tenant/api/v1/customers/")
-    assert response.status_code == 401
+    assert response.status_code == 404
+    unknown = client_with("kt_" + "x" * 43).get("/t/no-such-tenant/api/v1/customers/")
+    assert unknown.status_code == 401
 
 
 def test_anonymous_api_requests_get_401_json_not_the_login_page(shop):
@@ -520,6 +522,19 @@ def test_a_body_over_the_limit_is_413(acme_key, monkeypatch):
     response = push(client_with(acme_key), "customers", NEW_CUSTOMERS)
     assert response.status_code == 413
     assert "Split the push" in response.json()["detail"]
+
+
+def test_a_session_sees_through_the_api_what_the_pages_show(shop, rep_client, board_client):
+    """A rep's session reads their own accounts and those accounts' orders; the board (like a
+    token) reads every customer of the company."""
+    mine = rep_client.get("/t/acme/api/v1/customers/")
+    assert mine.status_code == 200 and names(mine) == ["Van Dijk Installaties"]
+    assert rep_client.get("/t/acme/api/v1/customers/C2/").status_code == 404
+    orders = rep_client.get("/t/acme/api/v1/orders/").json()["results"]
+    assert sorted(o["external_id"] for o in orders) == ["O1", "O2", "R1"]
+    assert rep_client.get("/t/acme/api/v1/orders/O3/").status_code == 404
+    everyone = board_client.get("/t/acme/api/v1/customers/")
+    assert names(everyone) == ["Jansen Techniek", "Müller GmbH", "Van Dijk Installaties"]
 
 
 def test_a_rep_session_may_read_but_not_push(shop, rep_client):

@@ -42,6 +42,9 @@ def test_password_change_needs_the_old_password(rep_client):
     assert "incorrectly" in response.content.decode()
 
 
+# On PostgreSQL the admin reads through its own connection (portal.db.routers), which sees
+# committed rows only: the test commits its data.
+@pytest.mark.django_db(transaction=True, databases="__all__")
 def test_superusers_see_every_tenant_in_the_admin_filtered_by_tenant(members, other_member, tenant):
     admin = UserFactory(username="operator", is_staff=True, is_superuser=True)
     client = Client()

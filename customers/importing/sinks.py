@@ -74,7 +74,16 @@ class NullSink(AbstractContextManager):
 
 
 class PostgresSink(AbstractContextManager):
+    """COPY into a temporary table in chunks, then one upsert into the real table.
+
+    PostgreSQL refuses COPY FROM into a table with row-level security for a role subject to it,
+    hence the temporary table. Each chunk is its own short COPY, so that between chunks the
+    connection is free for other statements (the import's progress is saved on its JobRun while
+    rows are read: an open COPY would hold the connection and deadlock that save).
+    """
+
     STAGE = "koers_import_stage"
+    CHUNK = 5000
 
     def __init__(self, kind: Kind):
         self.kind = kind
@@ -82,32 +91,29 @@ class PostgresSink(AbstractContextManager):
 
     def __enter__(self):
         self.cursor = connection.cursor()
-        cols = ", ".join(map(_q, self.columns))
+        self.cols = ", ".join(map(_q, self.columns))
         self.cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
         self.cursor.execute(
             f"CREATE TEMP TABLE {self.STAGE} ON COMMIT DROP AS "
-            f"SELECT {cols} FROM {_q(self.kind.table)} WITH NO DATA"
+            f"SELECT {self.cols} FROM {_q(self.kind.table)} WITH NO DATA"
         )
-        self._copy_cm = self.cursor.cursor.copy(f"COPY {self.STAGE} ({cols}) FROM STDIN")
-        self.copy = self._copy_cm.__enter__()
         self.buffer: list[str] = []
         return self
 
     def add(self, row: tuple) -> None:
         self.buffer.append("\t".join(map(_copy_text, row)))
-        if len(self.buffer) >= 2000:
+        if len(self.buffer) >= self.CHUNK:
             self._write_buffer()
 
     def _write_buffer(self) -> None:
         if self.buffer:
-            self.copy.write("\n".join(self.buffer) + "\n")
+            with self.cursor.cursor.copy(f"COPY {self.STAGE} ({self.cols}) FROM STDIN") as copy:
+                copy.write("\n".join(self.buffer) + "\n")
             self.buffer = []
 
     def finish(self) -> tuple[int, int]:
         self._write_buffer()
-        self._close_copy(None)
-        cols = ", ".join(map(_q, self.columns))
-        sql = upsert_sql(self.kind, f"SELECT {cols} FROM {self.STAGE}", "IS DISTINCT FROM")
+        sql = upsert_sql(self.kind, f"SELECT {self.cols} FROM {self.STAGE}", "IS DISTINCT FROM")
         self.cursor.execute(
             f"WITH up AS ({sql} RETURNING (xmax = 0) AS inserted) "
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
@@ -115,16 +121,8 @@ class PostgresSink(AbstractContextManager):
         created, updated = self.cursor.fetchone()
         return created, updated
 
-    def _close_copy(self, exc) -> None:
-        if self._copy_cm is not None:
-            cm, self._copy_cm = self._copy_cm, None
-            cm.__exit__(type(exc) if exc else None, exc, None)
-
     def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            self._close_copy(exc)
-        finally:
-            self.cursor.close()
+        self.cursor.close()
         return None
 
 

@@ -141,7 +141,7 @@ def generated(django_db_setup, django_db_blocker):
         with tenant_context(tenant):
             _data_delete(tenant)
             users = list(Membership.objects.values_list("user_id", flat=True))
-        tenant.delete()
+            tenant.delete()  # in its scope: on PostgreSQL row-level security shows the cascade
         get_user_model().objects.filter(pk__in=users).delete()
 
 

@@ -17,20 +17,40 @@ SHORT_HISTORY_CHURN_DAYS = 365
 
 
 def _trailing(facts: Facts, name: str, online: int | None = None) -> np.ndarray:
-    array = facts.arrays[name]
-    monthly = array.sum(axis=0) if online is None else array[online]
-    return facts.trailing(monthly)
+    """Trailing-12-month sums of a customer x month fact (computed once per run: monthly
+    sums do not depend on the grain; callers must not modify the result)."""
+
+    def compute():
+        array = facts.arrays[name]
+        monthly = array.sum(axis=0) if online is None else array[online]
+        return facts.trailing(monthly)
+
+    return facts.extra_cached(f"trailing:{name}:{online}", compute)
 
 
 def active_matrix(facts: Facts) -> np.ndarray:
     """(C, P): 1 where the customer had a non-return order in the 12 months up to period end."""
-    return facts.at_period_end((_trailing(facts, "orders") > 0).astype(float))
+    return facts.cached(
+        "active", lambda: facts.at_period_end((_trailing(facts, "orders") > 0).astype(float))
+    )
 
 
 def online_adopter_matrix(facts: Facts) -> np.ndarray:
     """(C, P): active and at least one online non-return order in the trailing 12 months."""
-    online = facts.at_period_end((_trailing(facts, "orders", online=1) > 0).astype(float))
-    return online * active_matrix(facts)
+
+    def compute():
+        online = facts.at_period_end((_trailing(facts, "orders", online=1) > 0).astype(float))
+        return online * active_matrix(facts)
+
+    return facts.cached("online_adopter", compute)
+
+
+def _trailing_net(facts: Facts) -> np.ndarray:
+    """Trailing-12-month net revenue per customer and month (once per run)."""
+    return facts.extra_cached(
+        "trailing:net",
+        lambda: facts.trailing((facts.arrays["gross"] - facts.arrays["returns"]).sum(axis=0)),
+    )
 
 
 @metric("active_customers", label=_("Active customers"), unit="count")
@@ -52,9 +72,7 @@ def online_adoption(facts: Facts):
 def online_adoption_revenue(facts: Facts):
     """Trailing-12-month net revenue of online-adopting active customers / that of all active
     customers x 100."""
-    net = facts.at_period_end(
-        facts.trailing((facts.arrays["gross"] - facts.arrays["returns"]).sum(axis=0))
-    )
+    net = facts.at_period_end(_trailing_net(facts))
     active = active_matrix(facts)
     adopters = online_adopter_matrix(facts)
     return ratio(facts.by_scope(net * adopters), facts.by_scope(net * active), 100)
@@ -177,9 +195,7 @@ def share_of_wallet(facts: Facts):
     / estimated wallet x 100 (summed over the customers of the scope)."""
     wallet = np.nan_to_num(facts.arrays["wallet"], nan=0.0)
     known = (wallet > 0).astype(float)[:, None]
-    net = facts.at_period_end(
-        facts.trailing((facts.arrays["gross"] - facts.arrays["returns"]).sum(axis=0))
-    )
+    net = facts.at_period_end(_trailing_net(facts))
     active = active_matrix(facts) * known
     return ratio(facts.by_scope(net * active), facts.by_scope(wallet[:, None] * active), 100)
 

@@ -9,13 +9,14 @@ months of the tenant.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from django.db.models import Count, Exists, ExpressionWrapper, Min, OuterRef, Q, Sum
-from django.db.models import DateTimeField as DateTimeFieldType
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+import psycopg
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from psycopg import sql as pgsql
 
 from customers.models import (
     Channel,
@@ -135,15 +136,30 @@ class Facts:
 
     # -- scopes ----------------------------------------------------------------------------
 
+    def _scope_segments(self, scope: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(customer rows sorted by member, the members present, where each member starts)."""
+
+        def compute():
+            index = self.groups[scope][0]
+            rows = np.flatnonzero(index >= 0)
+            rows = rows[np.argsort(index[rows], kind="stable")]
+            present, starts = np.unique(index[rows], return_index=True)
+            return rows, present, starts
+
+        return self.extra_cached(f"segments:{scope}", compute)
+
     def by_scope(self, values: np.ndarray, scopes=None) -> dict[tuple[str, str], np.ndarray]:
         """Sum a (C, P) array per scope member: {(scope, member): (P,)}."""
         out: dict[tuple[str, str], np.ndarray] = {("company", ""): values.sum(axis=0)}
-        for scope, (index, members) in self.groups.items():
+        for scope, (_index, members) in self.groups.items():
             if scopes is not None and scope not in scopes:
                 continue
             sums = np.zeros((len(members), values.shape[1]))
-            known = index >= 0
-            np.add.at(sums, index[known], values[known])
+            rows, present, starts = self._scope_segments(scope)
+            if len(rows):
+                # Customers sorted (stably) by member, summed per run of equal members: the
+                # same order of additions as a plain loop, at numpy speed.
+                sums[present] = np.add.reduceat(values[rows], starts, axis=0)
             for i, member in enumerate(members):
                 out[(scope, member)] = sums[i]
         return out
@@ -242,6 +258,281 @@ def _window(facts: Facts):
     return start, end
 
 
+# -- raw rows: one pass over the orders and one over the web activity -----------------------
+#
+# The two large tables are read once each per run, as narrow fixed-width columns; months,
+# distinct days, first orders, channels and web-influenced orders are then grouped in numpy.
+# On PostgreSQL each column arrives as one bytea of its values in binary (string_agg of
+# int8send(...)), which numpy reads without a Python object per row: a million rows cost
+# about two GROUP BY scans instead of seconds of row-by-row fetching.
+
+ORDER_ROW = [
+    ("customer", "i8"),
+    ("day", "i4"),  # local date ordinal (date.toordinal())
+    ("ts", "i8"),  # microseconds since 2000-01-01 UTC
+    ("channel", "i8"),
+    ("is_return", "u1"),
+    ("cents", "i8"),
+]
+WEB_ROW = [
+    ("customer", "i8"),
+    ("contact", "i8"),  # -1: none
+    ("day", "i4"),
+    ("ts", "i8"),
+    ("kind", "i2"),  # position in WEB_KINDS
+    ("account", "u1"),  # the contact has a web account
+]
+WEB_KINDS = list(WebActivity.Kind.values)
+PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()
+MICROS_PER_DAY = 86_400_000_000
+_SEND = {
+    "i8": "int8send",
+    "i2": "int2send",
+    "u1": "boolsend",
+    "ts": "timestamp_send",
+    "tz": "timestamptz_send",
+}
+
+
+def _pg_columns(columns: list[tuple[str, str, str]], rest: str, params: dict) -> np.ndarray:
+    """SELECT the (name, SQL expression, kind) columns FROM `rest` as a numpy record array.
+    Kinds: i8, i2, u1 (boolean), ts / tz (a timestamp / with time zone: int8 microseconds
+    since 2000-01-01)."""
+    literals = {k: pgsql.Literal(v) for k, v in params.items()}
+    selects = pgsql.SQL(", ").join(
+        pgsql.SQL("string_agg({}({}), '')").format(
+            pgsql.SQL(_SEND[kind]), pgsql.SQL(expr).format(**literals)
+        )
+        for _, expr, kind in columns
+    )
+    query = pgsql.SQL("SELECT {} FROM {}").format(selects, pgsql.SQL(rest).format(**literals))
+    # Django's cursor connects and sets the tenant for row-level security; binary results
+    # need psycopg's server-side binding cursor (Django's is client-side).
+    with connection.cursor(), psycopg.Cursor(connection.connection) as raw:
+        raw.execute(query, binary=True)
+        values = raw.fetchone()
+    wire = {"i8": ">i8", "i2": ">i2", "u1": "u1", "ts": ">i8", "tz": ">i8"}
+    arrays = [
+        np.frombuffer(value or b"", dtype=wire[kind])
+        for value, (_, _, kind) in zip(values, columns, strict=True)
+    ]
+    out = np.empty(
+        len(arrays[0]), dtype=[(name, wire[kind].lstrip("><")) for name, _, kind in columns]
+    )
+    for array, (name, _, _) in zip(arrays, columns, strict=True):
+        out[name] = array
+    return out
+
+
+def _rows(layout, columns: dict[str, np.ndarray]) -> np.ndarray:
+    n = len(next(iter(columns.values())))
+    out = np.empty(n, dtype=np.dtype(layout))
+    for name, _ in layout:
+        out[name] = columns[name]
+    return out
+
+
+def _local_day(utc_micros: np.ndarray, tz) -> np.ndarray:
+    """Local date ordinals of instants given as microseconds since 2000-01-01 UTC.
+
+    The zone's UTC offset is constant between transitions: they are found by probing one
+    instant a day over the span of the data and bisecting each change to the second, so the
+    conversion is a lookup per row (cheaper than the database's AT TIME ZONE per row)."""
+    if not len(utc_micros):
+        return np.zeros(0, dtype=np.int64)
+    seconds = utc_micros // 1_000_000
+    lo, hi = int(seconds.min()), int(seconds.max())
+
+    def offset(second: int) -> int:
+        instant = PG_EPOCH + timedelta(seconds=second)
+        return int(instant.astimezone(tz).utcoffset().total_seconds())
+
+    starts, offsets = [lo], [offset(lo)]
+    previous = lo
+    for probe in range(lo + 86_400, hi + 86_400, 86_400):
+        probe = min(probe, hi)
+        if offset(probe) != offsets[-1]:
+            before, after = previous, probe
+            while after - before > 1:  # the first second of the new offset
+                middle = (before + after) // 2
+                if offset(middle) == offsets[-1]:
+                    before = middle
+                else:
+                    after = middle
+            starts.append(after)
+            offsets.append(offset(after))
+        previous = probe
+    segment = np.searchsorted(np.array(starts, dtype=np.int64), seconds, side="right") - 1
+    local = seconds + np.array(offsets, dtype=np.int64)[segment]
+    return local // 86_400 + PG_EPOCH_ORDINAL
+
+
+def _binary_columns() -> bool:
+    """Read the large tables as binary columns (PostgreSQL), else row by row (SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+def _micros(value: datetime) -> int:
+    """Microseconds since 2000-01-01 UTC (PostgreSQL's own timestamp origin)."""
+    delta = value - PG_EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _fields(records: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: records[name] for name in records.dtype.names}
+
+
+def _customer_positions(facts: Facts, ids: np.ndarray) -> np.ndarray:
+    """Index of each customer id in facts.customer_ids (sorted), -1 when unknown."""
+    if not facts.n_customers or not len(ids):
+        return np.full(len(ids), -1, dtype=np.int64)
+    top = int(max(facts.customer_ids[-1], ids.max()))
+    if top < 50 * (facts.n_customers + len(ids)):  # ids are dense enough for a lookup table
+        lookup = np.full(top + 1, -1, dtype=np.int64)
+        lookup[facts.customer_ids] = np.arange(facts.n_customers)
+        return np.where(ids >= 0, lookup[np.maximum(ids, 0)], -1)
+    position = np.searchsorted(facts.customer_ids, ids)
+    clipped = np.minimum(position, facts.n_customers - 1)
+    return np.where(facts.customer_ids[clipped] == ids, clipped, -1)
+
+
+def _order_rows(facts: Facts) -> np.ndarray:
+    """Every order placed before the end of the as-of day (the whole history: first orders
+    and churn need it), one record per order, `customer` an index into customer_ids."""
+
+    def load() -> np.ndarray:
+        tz = facts.tenant.tzinfo
+        _, end = _window(facts)
+        if _binary_columns():
+            raw = _pg_columns(
+                [
+                    ("customer", "customer_id", "i8"),
+                    ("ts", "placed_at", "tz"),
+                    ("channel", "channel_id", "i8"),
+                    ("is_return", "is_return", "u1"),
+                    ("cents", "(amount * 100)::bigint", "i8"),
+                ],
+                "customers_order WHERE tenant_id = {tenant} AND placed_at < {end}",
+                {"tz": facts.tenant.timezone, "tenant": facts.tenant.pk, "end": end},
+            )
+            rows = _rows(ORDER_ROW, {**_fields(raw), "day": _local_day(raw["ts"], tz)})
+        else:
+            values = (
+                Order.objects.filter(tenant=facts.tenant, placed_at__lt=end)
+                .order_by()
+                .values_list("customer_id", "placed_at", "channel_id", "is_return", "amount")
+            )
+            rows = np.array(
+                [
+                    (c, at.astimezone(tz).date().toordinal(), _micros(at), ch, r, round(a * 100))
+                    for c, at, ch, r, a in values
+                ],
+                dtype=np.dtype(ORDER_ROW),
+            ).reshape(-1)
+        rows["customer"] = _customer_positions(facts, rows["customer"])
+        return rows[rows["customer"] >= 0]
+
+    return facts.extra_cached("order_rows", load)
+
+
+def _web_rows(facts: Facts) -> np.ndarray:
+    """Web activity from N days before the month axis (web-influence windows reach back) to
+    the end of the as-of day, one record per event."""
+
+    def load() -> np.ndarray:
+        tz = facts.tenant.tzinfo
+        start, end = _window(facts)
+        start -= timedelta(days=getattr(facts.tenant, "web_influence_days", WEB_INFLUENCE_DAYS))
+        if _binary_columns():
+            kinds = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(WEB_KINDS))
+            raw = _pg_columns(
+                [
+                    ("customer", "customer_id", "i8"),
+                    ("contact", "COALESCE(contact_id, -1)", "i8"),
+                    ("ts", "occurred_at", "tz"),
+                    ("kind", f"(CASE kind {kinds} ELSE -1 END)::smallint", "i2"),
+                ],
+                "customers_webactivity WHERE tenant_id = {tenant} AND occurred_at >= {start} "
+                "AND occurred_at < {end}",
+                {"tenant": facts.tenant.pk, "start": start, "end": end},
+            )
+            accounts = np.array(
+                Contact.objects.filter(tenant=facts.tenant, has_web_account=True).values_list(
+                    "id", flat=True
+                ),
+                dtype=np.int64,
+            )
+            raw_fields = _fields(raw)
+            raw_fields["account"] = np.isin(raw["contact"], accounts)
+            rows = _rows(WEB_ROW, {**raw_fields, "day": _local_day(raw["ts"], tz)})
+        else:
+            values = (
+                WebActivity.objects.filter(
+                    tenant=facts.tenant, occurred_at__gte=start, occurred_at__lt=end
+                )
+                .order_by()
+                .values_list(
+                    "customer_id", "contact_id", "occurred_at", "kind", "contact__has_web_account"
+                )
+            )
+            code = {k: i for i, k in enumerate(WEB_KINDS)}
+            rows = np.array(
+                [
+                    (
+                        c,
+                        -1 if ct is None else ct,
+                        at.astimezone(tz).date().toordinal(),
+                        _micros(at),
+                        code.get(kind, -1),
+                        bool(account),
+                    )
+                    for c, ct, at, kind, account in values
+                ],
+                dtype=np.dtype(WEB_ROW),
+            ).reshape(-1)
+        rows["customer"] = _customer_positions(facts, rows["customer"])
+        return rows[rows["customer"] >= 0]
+
+    return facts.extra_cached("web_rows", load)
+
+
+def _in_window(facts: Facts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(customer index, month on the axis, inside the month axis up to the as-of day)."""
+    days = rows["day"].astype(np.int64)
+    months = (days - EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]")
+    m = months.astype(np.int64) + 1970 * 12 - facts.month0
+    inside = (m >= 0) & (m < facts.n_months) & (days <= facts.as_of.toordinal())
+    return rows["customer"].astype(np.int64), np.where(inside, m, 0), inside
+
+
+def _channel_online(facts: Facts, channel_ids: np.ndarray) -> np.ndarray:
+    """Whether each channel id is an online channel (unknown ids: offline)."""
+    flags = facts.extra_cached(
+        "channel_online",
+        lambda: dict(Channel.objects.filter(tenant=facts.tenant).values_list("id", "is_online")),
+    )
+    online_ids = np.array(sorted(k for k, v in flags.items() if v), dtype=np.int64)
+    return np.isin(channel_ids, online_ids)
+
+
+def _searchsorted_pairs(
+    major: np.ndarray, minor: np.ndarray, q_major: np.ndarray, q_minor: np.ndarray
+) -> np.ndarray:
+    """For (major, minor) pairs sorted lexicographically: how many are <= each query pair."""
+    n = len(major)
+    both_major = np.concatenate([major, q_major])
+    both_minor = np.concatenate([minor, q_minor])
+    is_query = np.concatenate([np.zeros(n, dtype=np.int8), np.ones(len(q_major), dtype=np.int8)])
+    order = np.lexsort((is_query, both_minor, both_major))
+    # Running count of data pairs up to each position of the merged order.
+    seen = np.cumsum(is_query[order] == 0)
+    out = np.empty(len(q_major), dtype=np.int64)
+    queries = is_query[order] == 1
+    out[order[queries] - n] = seen[queries]
+    return out
+
+
 def _load_customers(facts: Facts) -> None:
     rows = list(
         Customer.objects.filter(tenant=facts.tenant)
@@ -271,45 +562,32 @@ def _cm(facts: Facts) -> np.ndarray:
 
 
 def _load_orders(facts: Facts) -> None:
-    """Customer x month x online: gross (non-return) value, returned value, counts."""
-    tz = facts.tenant.tzinfo
-    start, end = _window(facts)
-    index = facts.extra["customer_index"]
-    arrays = {
-        name: np.zeros((2, facts.n_customers, facts.n_months))
-        for name in ("gross", "returns", "orders", "return_count")
-    }
-    rows = (
-        Order.objects.filter(tenant=facts.tenant, placed_at__gte=start, placed_at__lt=end)
-        .annotate(month=month_number("placed_at", tz))
-        .order_by()
-        .values_list("customer_id", "month", "channel__is_online", "is_return")
-        .annotate(total=Sum("amount"), n=Count("id"))
-    )
-    for customer_id, month, online, is_return, total, n in rows:
-        c = index.get(customer_id)
-        m = month - facts.month0
-        if c is None or not 0 <= m < facts.n_months:
-            continue
-        o = 1 if online else 0
-        if is_return:
-            arrays["returns"][o, c, m] += -float(total or Decimal(0))
-            arrays["return_count"][o, c, m] += n
-        else:
-            arrays["gross"][o, c, m] += float(total or Decimal(0))
-            arrays["orders"][o, c, m] += n
-    facts.arrays.update(arrays)
-    first_orders = (
-        Order.objects.filter(tenant=facts.tenant, is_return=False, placed_at__lt=end)
-        .order_by()
-        .values_list("customer_id")
-        .annotate(first=Min("placed_at"))
-    )
-    first_day = np.full(facts.n_customers, -1, dtype=np.int64)
-    for customer_id, first in first_orders:
-        c = index.get(customer_id)
-        if c is not None:
-            first_day[c] = first.astimezone(tz).date().toordinal()
+    """Customer x month x online: gross (non-return) value, returned value, counts; and each
+    customer's first non-return order day (over the whole history)."""
+    rows = _order_rows(facts)
+    c, m, inside = _in_window(facts, rows)
+    online = _channel_online(facts, rows["channel"]).astype(np.int64)
+    is_return = rows["is_return"].astype(bool)
+    shape = (2, facts.n_customers, facts.n_months)
+    flat = (online * facts.n_customers + c) * facts.n_months + m
+    cents = rows["cents"].astype(float)
+    for name, mask, weights, sign in (
+        ("gross", ~is_return, cents, 1),
+        ("returns", is_return, cents, -1),
+        ("orders", ~is_return, None, 1),
+        ("return_count", is_return, None, 1),
+    ):
+        keep = inside & mask
+        sums = np.bincount(
+            flat[keep],
+            weights=None if weights is None else weights[keep],
+            minlength=2 * facts.n_customers * facts.n_months,
+        ).reshape(shape)
+        facts.arrays[name] = sums / 100 * sign + 0.0 if weights is not None else sums + 0.0
+    first_day = np.full(facts.n_customers, np.iinfo(np.int64).max, dtype=np.int64)
+    sales = ~is_return
+    np.minimum.at(first_day, rows["customer"][sales], rows["day"][sales].astype(np.int64))
+    first_day[first_day == np.iinfo(np.int64).max] = -1
     facts.arrays["first_order_day"] = first_day
 
 
@@ -317,77 +595,53 @@ def _load_order_days(facts: Facts) -> None:
     """Distinct local order days over the whole history up to the as-of date (churn and
     returns-only need them), as flat arrays sorted by customer and day:
     extra["order_days"] (non-return) and extra["return_days"] = (customer index, day ordinal)."""
-    tz = facts.tenant.tzinfo
-    _, end = _window(facts)
-    rows = list(
-        Order.objects.filter(tenant=facts.tenant, placed_at__lt=end)
-        .annotate(
-            y=ExtractYear("placed_at", tzinfo=tz),
-            m=ExtractMonth("placed_at", tzinfo=tz),
-            d=ExtractDay("placed_at", tzinfo=tz),
+    rows = _order_rows(facts)
+    is_return = rows["is_return"].astype(bool)
+    for name, mask in (("order_days", ~is_return), ("return_days", is_return)):
+        facts.extra[name] = _distinct_pairs(
+            rows["customer"][mask].astype(np.int64), rows["day"][mask].astype(np.int64)
         )
-        .order_by()
-        .values_list("customer_id", "y", "m", "d", "is_return")
-        .distinct()
-    )
-    data = np.array(rows, dtype=np.int64).reshape(-1, 5)
-    position = np.searchsorted(facts.customer_ids, data[:, 0])
-    known = (
-        (position < facts.n_customers)
-        & (facts.customer_ids[np.minimum(position, max(facts.n_customers - 1, 0))] == data[:, 0])
-        if facts.n_customers
-        else np.zeros(len(data), dtype=bool)
-    )
-    customers = position[known]
-    days = day_ordinals(data[known, 1], data[known, 2], data[known, 3])
-    returns = data[known, 4].astype(bool)
-    for name, mask in (("order_days", ~returns), ("return_days", returns)):
-        c, d = customers[mask], days[mask]
-        order = np.lexsort((d, c))
-        facts.extra[name] = (c[order], d[order])
+
+
+def _distinct_pairs(major: np.ndarray, minor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (major, minor) pairs of non-negative integers, sorted. On a dense grid
+    (a flag per possible pair, read back in order) when it is small, else by sorting."""
+    if not len(major):
+        return major, minor
+    low = int(minor.min())
+    width = int(minor.max()) - low + 1
+    if (int(major.max()) + 1) * width <= 64_000_000:
+        grid = np.zeros((int(major.max()) + 1) * width, dtype=bool)
+        grid[major * width + (minor - low)] = True
+        keys = np.flatnonzero(grid)
+        return keys // width, keys % width + low
+    keys = np.unique((major << 32) | minor)
+    return keys >> 32, keys & 0xFFFFFFFF
 
 
 def _load_web(facts: Facts) -> None:
     """Customer x month counts per web-activity kind; distinct contacts logging in."""
-    tz = facts.tenant.tzinfo
-    start, end = _window(facts)
+    rows = _web_rows(facts)
+    c, m, inside = _in_window(facts, rows)
     index = facts.extra["customer_index"]
-    kinds = {k: _cm(facts) for k in WebActivity.Kind.values}
-    rows = (
-        WebActivity.objects.filter(tenant=facts.tenant, occurred_at__gte=start, occurred_at__lt=end)
-        .annotate(month=month_number("occurred_at", tz))
-        .order_by()
-        .values_list("customer_id", "month", "kind")
-        .annotate(n=Count("id"))
-    )
-    for customer_id, month, kind, n in rows:
-        c = index.get(customer_id)
-        m = month - facts.month0
-        if c is not None and 0 <= m < facts.n_months:
-            kinds[kind][c, m] += n
-    for kind, array in kinds.items():
-        facts.arrays[f"web_{kind}"] = array
-    # Contacts with a web account who logged in: distinct per period, so keep (contact, month).
-    logins = (
-        WebActivity.objects.filter(
-            tenant=facts.tenant,
-            kind=WebActivity.Kind.LOGIN,
-            contact__has_web_account=True,
-            occurred_at__gte=start,
-            occurred_at__lt=end,
+    cells = facts.n_customers * facts.n_months
+    flat = c * facts.n_months + m
+    for code, kind in enumerate(WEB_KINDS):
+        keep = inside & (rows["kind"] == code)
+        facts.arrays[f"web_{kind}"] = (
+            np.bincount(flat[keep], minlength=cells).reshape(facts.n_customers, facts.n_months)
+            + 0.0
         )
-        .annotate(month=month_number("occurred_at", tz))
-        .order_by()
-        .values_list("contact_id", "customer_id", "month")
-        .distinct()
+    # Contacts with a web account who logged in: distinct per period, so keep (contact, month).
+    keep = (
+        inside & (rows["kind"] == WEB_KINDS.index(WebActivity.Kind.LOGIN)) & (rows["account"] == 1)
     )
-    login_rows = [
-        (contact_id, index[customer_id], month - facts.month0)
-        for contact_id, customer_id, month in logins
-        if customer_id in index
-    ]
-    # (contact id, customer index, month on the axis) per row
-    facts.extra["contact_login_months"] = np.array(login_rows, dtype=np.int64).reshape(-1, 3)
+    contacts, months = rows["contact"][keep].astype(np.int64), m[keep]
+    _, first = np.unique(contacts * facts.n_months + months, return_index=True)
+    # (contact id, customer index, month on the axis) per distinct contact and month
+    facts.extra["contact_login_months"] = np.stack(
+        [contacts[first], c[keep][first], months[first]], axis=1
+    ).reshape(-1, 3)
     accounts = np.zeros(facts.n_customers)
     for customer_id, n in (
         Contact.objects.filter(tenant=facts.tenant, has_web_account=True)
@@ -486,30 +740,25 @@ def _load_funnel(facts: Facts) -> None:
 
 def _load_channels(facts: Facts) -> None:
     """Company-level month x channel: net revenue and non-return orders."""
-    tz = facts.tenant.tzinfo
-    start, end = _window(facts)
     channels = list(
         Channel.objects.filter(tenant=facts.tenant).order_by("code").values_list("id", "code")
     )
-    position = {cid: i for i, (cid, _) in enumerate(channels)}
-    revenue = np.zeros((len(channels), facts.n_months))
-    orders = np.zeros((len(channels), facts.n_months))
-    rows = (
-        Order.objects.filter(tenant=facts.tenant, placed_at__gte=start, placed_at__lt=end)
-        .annotate(month=month_number("placed_at", tz))
-        .order_by()
-        .values_list("month", "channel_id")
-        .annotate(total=Sum("amount"), n=Count("id", filter=Q(is_return=False)))
-    )
-    for month, channel_id, total, n in rows:
-        m = month - facts.month0
-        k = position.get(channel_id)
-        if k is not None and 0 <= m < facts.n_months:
-            revenue[k, m] += float(total or 0)
-            orders[k, m] += n
+    rows = _order_rows(facts)
+    _, m, inside = _in_window(facts, rows)
+    ids = np.array([cid for cid, _ in channels], dtype=np.int64)
+    order = np.argsort(ids)
+    where = np.searchsorted(ids[order], rows["channel"])
+    known = inside & (where < len(ids))
+    known[known] = ids[order][where[known]] == rows["channel"][known]
+    k = order[where[known]]
+    cells = len(channels) * facts.n_months
+    flat = k * facts.n_months + m[known]
+    revenue = np.bincount(flat, weights=rows["cents"][known].astype(float), minlength=cells)
+    sales = ~rows["is_return"][known].astype(bool)
+    orders = np.bincount(flat[sales], minlength=cells) + 0.0
     facts.extra["channel_codes"] = [code for _, code in channels]
-    facts.arrays["channel_revenue"] = revenue
-    facts.arrays["channel_orders"] = orders
+    facts.arrays["channel_revenue"] = revenue.reshape(len(channels), facts.n_months) / 100 + 0.0
+    facts.arrays["channel_orders"] = orders.reshape(len(channels), facts.n_months)
 
 
 WEB_INFLUENCE_DAYS = 7
@@ -518,41 +767,29 @@ WEB_INFLUENCE_DAYS = 7
 def _load_web_influence(facts: Facts) -> None:
     """Customer x month: offline-channel orders placed within N days after a web session of
     the same customer (N = the tenant's setting, default 7)."""
-    tz = facts.tenant.tzinfo
-    start, end = _window(facts)
     days = getattr(facts.tenant, "web_influence_days", WEB_INFLUENCE_DAYS)
-    index = facts.extra["customer_index"]
-    influenced = _cm(facts)
-    window_start = ExpressionWrapper(
-        OuterRef("placed_at") - timedelta(days=days), output_field=DateTimeFieldType()
+    rows = _order_rows(facts)
+    c, m, inside = _in_window(facts, rows)
+    offline = inside & ~_channel_online(facts, rows["channel"]) & ~rows["is_return"].astype(bool)
+    web = _web_rows(facts)
+    session = web["kind"] == WEB_KINDS.index(WebActivity.Kind.SESSION)
+    # Sessions sorted by (customer, time); for each order, the latest session of the same
+    # customer at or before the order: influenced when it is at most N days earlier.
+    s_customer, s_ts = web["customer"][session], web["ts"][session]
+    order = np.lexsort((s_ts, s_customer))
+    s_customer, s_ts = s_customer[order], s_ts[order]
+    o_customer, o_ts = rows["customer"][offline], rows["ts"][offline]
+    position = _searchsorted_pairs(s_customer, s_ts, o_customer, o_ts) - 1
+    found = position >= 0
+    found[found] = s_customer[position[found]] == o_customer[found]
+    found[found] &= s_ts[position[found]] >= o_ts[found] - days * 86_400_000_000
+    flat = (c[offline] * facts.n_months + m[offline])[found]
+    influenced = np.bincount(
+        flat,
+        weights=rows["cents"][offline][found].astype(float),
+        minlength=facts.n_customers * facts.n_months,
     )
-    session = WebActivity.objects.filter(
-        tenant=facts.tenant,
-        customer_id=OuterRef("customer_id"),
-        kind=WebActivity.Kind.SESSION,
-        occurred_at__lte=OuterRef("placed_at"),
-        occurred_at__gte=window_start,
-    )
-    rows = (
-        Order.objects.filter(
-            tenant=facts.tenant,
-            channel__is_online=False,
-            is_return=False,
-            placed_at__gte=start,
-            placed_at__lt=end,
-        )
-        .filter(Exists(session))
-        .annotate(month=month_number("placed_at", tz))
-        .order_by()
-        .values_list("customer_id", "month")
-        .annotate(total=Sum("amount"))
-    )
-    for customer_id, month, total in rows:
-        c = index.get(customer_id)
-        m = month - facts.month0
-        if c is not None and 0 <= m < facts.n_months:
-            influenced[c, m] += float(total or 0)
-    facts.arrays["web_influenced"] = influenced
+    facts.arrays["web_influenced"] = influenced.reshape(facts.n_customers, facts.n_months) / 100
 
 
 __all__ = ["Facts", "as_lists", "load_facts", "ratio"]

@@ -100,9 +100,17 @@ def compute(
         )
     out: list[MetricValue] = []
     for m in metrics:
-        for (scope, member), values in m.compute(facts).items():
+        for (scope, member), values in compute_series(keys=[m.key], facts=facts)[m.key].items():
             if wanted is not None and scope not in wanted:
                 continue
             for period, value in zip(facts.periods, values, strict=True):
                 out.append(MetricValue(m.key, period, scope, member, value))
     return out
+
+
+def compute_series(
+    *, keys: Iterable[str], facts: Facts
+) -> dict[str, dict[tuple[str, str], list[float | None]]]:
+    """The values of `keys` on loaded facts, as they come from the metrics:
+    {key: {(scope, member): [value per period of facts.periods]}} (no object per value)."""
+    return {key: CATALOGUE[key].compute(facts) for key in keys}

@@ -1,10 +1,19 @@
 """Numbers as people read them: per unit, in the active language's format."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import number_format as _number_format
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+
+def number_format(value, decimals: int, **kwargs) -> str:
+    """Django's number_format, rounded half up (Django cuts the digits of a float off)."""
+    rounded = Decimal(str(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return _number_format(rounded, decimals, **kwargs)
+
 
 DECIMALS = {"currency": 0, "percent": 1, "count": 0, "ratio": 2, "score": 1, "ms": 0, "days": 0}
 SYMBOLS = {"EUR": "€", "DKK": "kr.", "USD": "$", "GBP": "£", "SEK": "kr", "NOK": "kr"}
@@ -50,3 +59,30 @@ def change(value, previous, unit="count"):
     delta = (float(value) - float(previous)) / abs(float(previous)) * 100
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     return f"{arrow} {number_format(abs(delta), 1, use_l10n=True)} %"
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ urls|get_item:kpi.pk }}`: a dict lookup by a variable key."""
+    return mapping.get(key, "") if mapping else ""
+
+
+@register.filter
+def status_label(code: str) -> str:
+    """A traffic light's code as words (for plain-text e-mail)."""
+    labels = {
+        "green": _("On track"),
+        "amber": _("At risk"),
+        "red": _("Off track"),
+        "no_target": _("No target"),
+        "no_data": _("No data"),
+    }
+    return labels.get(code, code)
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, else username; a dash for a deleted user."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from customers.models import Customer, Order
 from customers.services import channels_ensure
+from kpis import recompute as recompute_module
 from kpis.models import Kpi, Measurement, Target
 from kpis.recompute import measurements_recompute
 from kpis.services import recompute_run, target_set, target_split
@@ -143,17 +144,13 @@ def test_a_failure_while_writing_leaves_no_partial_period(shop, monkeypatch):
         amount=Decimal("5.00"),
         channel=shop["channels"]["web"],
     )
-    original = Measurement.objects.bulk_create
+    original = recompute_module.measurements_upsert
 
-    def write_some_then_die(rows, **kwargs):
-        original(rows[: len(rows) // 2], **kwargs)
+    def write_some_then_die(rows):
+        original(rows[: len(rows) // 2])
         raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(
-        type(Measurement.objects),
-        "bulk_create",
-        lambda self, rows, **kw: write_some_then_die(rows, **kw),
-    )
+    monkeypatch.setattr(recompute_module, "measurements_upsert", write_some_then_die)
     job = JobRun.objects.create(tenant=shop["tenant"], kind="recompute")
     with pytest.raises(RuntimeError):
         recompute_run(tenant=shop["tenant"], job=job, as_of=AS_OF)

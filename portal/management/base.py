@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.models import Tenant
-from portal.tenancy import tenant_context
+from portal.tenancy import acting_as, tenant_context
 
 
 class TenantCommand(BaseCommand):
@@ -20,7 +20,8 @@ class TenantCommand(BaseCommand):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}. Create it with create_tenant.")
-        with tenant_context(tenant):
+        command = type(self).__module__.rsplit(".", 1)[-1]
+        with tenant_context(tenant), acting_as(label=f"command {command}"):
             return self.handle_tenant(tenant, *args, **options)
 
     def handle_tenant(self, tenant: Tenant, *args, **options):

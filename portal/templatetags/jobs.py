@@ -1,6 +1,7 @@
 """Readable names for job kinds and their counts."""
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -22,6 +23,12 @@ COUNTS = {
     "updated": _("updated"),
     "unchanged": _("unchanged"),
     "error_count": _("errors"),
+    "steps": _("steps before the KPIs"),
+    "customers": _("customers"),
+    "scored": _("scored"),
+    "signals": _("signals"),
+    "fit_error": _("CLV fit"),
+    "personas": _("persona assignment"),
 }
 
 
@@ -43,4 +50,36 @@ def count_value(value):
         return _("yes")
     if value is False:
         return _("no")
+    if isinstance(value, dict):  # a step's own counts, e.g. {"customers": {"scored": 800}}
+        parts = []
+        for key, inner in value.items():
+            if inner in ("", None, {}):
+                continue
+            shown = count_value(inner)
+            parts.append(
+                f"{count_label(key)}: {shown}"
+                if not isinstance(inner, dict)
+                else f"{count_label(key)} ({shown})"
+            )
+        return "; ".join(parts) or "—"
+    if isinstance(value, float):
+        return f"{value:.2f}"
     return value
+
+
+@register.filter
+def duration(value) -> str:
+    """A job's duration as people read it: "0.4 s", "12 s", "3 min 5 s", "1 h 2 min"."""
+    if value is None or value == "":
+        return "—"
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    if seconds < 10:
+        return _("%(s)s s") % {"s": number_format(round(seconds, 1), 1)}
+    seconds = round(seconds)
+    if seconds < 60:
+        return _("%(s)d s") % {"s": seconds}
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return _("%(m)d min %(s)d s") % {"m": minutes, "s": seconds}
+    hours, minutes = divmod(minutes, 60)
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}

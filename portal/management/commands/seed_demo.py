@@ -86,10 +86,13 @@ class Command(BaseCommand):
         # Entry point code: the demo wires the apps together (generator, starter KPIs, recompute).
         from customers.generator import generate
         from customers.models import Order
+        from kpis.demo import demo_pages_create
         from kpis.models import Kpi
         from kpis.services import recompute_run
         from kpis.starter import starter_kpis_create
+        from personas.demo import personas_demo_create, personas_demo_history
         from portal.models import JobRun
+        from roadmap.demo import roadmap_demo_create
 
         today = timezone.localdate(timezone=tenant.tzinfo)
         if not Order.objects.filter(tenant=tenant).exists():
@@ -98,6 +101,15 @@ class Command(BaseCommand):
             self.stdout.write("  " + ", ".join(f"{k}: {v:,}" for k, v in counts.items()))
         if not Kpi.objects.filter(tenant=tenant).exists():
             starter_kpis_create(tenant=tenant, as_of=today)
+        demo_pages_create(tenant=tenant, as_of=today)
+        # Personas before the recompute, which assigns them; their history needs the orders.
+        created = personas_demo_create(tenant=tenant, today=today)
+        months = personas_demo_history(tenant=tenant, today=today)
+        items = roadmap_demo_create(tenant=tenant, today=today)
+        if created or items:
+            self.stdout.write(
+                f"Demo personas: {created} ({months} months of history); roadmap items: {items}."
+            )
         job = JobRun.objects.create(tenant=tenant, kind="recompute")
         result = recompute_run(tenant=tenant, job=job, as_of=today, lock_wait=30)
         if result is not None:

@@ -1,3 +1,5 @@
+"""The KPI list and KPI page, the recompute button and the member profile."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -9,7 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import selectors, services
-from kpis.forms import CheckInForm, ManualValueForm
+from kpis.detail import chart_roadmap_items, kpi_breakdowns, kpi_chart, kpi_trends
+from kpis.forms import (
+    CheckInForm,
+    DigestSettingsForm,
+    ManualValueForm,
+)
 from kpis.metrics import CATALOGUE
 from kpis.models import Kpi
 from kpis.periods import period_start
@@ -103,13 +110,40 @@ def kpi_detail(request: HttpRequest, tenant_slug: str, kpi_id: int) -> HttpRespo
                     request, "kpis:detail", tenant_slug=tenant_slug, kpi_id=kpi.pk
                 )
             status = 422
+    today = timezone.localdate()
+    checkins = list(kpi.checkins.select_related("author")[:20])
+    trend = kpi_trends(tenant=request.tenant, kpis=[kpi], as_of=today)[kpi.pk]
+    roadmap_done = chart_roadmap_items(tenant=request.tenant, kpi=kpi, trend=trend)
     context = {
         "kpi": kpi,
         "history": selectors.kpi_history(tenant=request.tenant, kpi=kpi),
-        "checkins": kpi.checkins.select_related("author")[:20],
+        "breakdowns": kpi_breakdowns(tenant=request.tenant, kpis=[kpi], as_of=today)[kpi.pk],
+        "chart": kpi_chart(kpi=kpi, trend=trend, checkins=checkins, roadmap_items=roadmap_done),
+        "roadmap_done": roadmap_done,
+        "checkins": checkins,
         "checkin_form": checkin_form,
         "value_form": value_form,
         "can_enter": can_enter,
         "metric": CATALOGUE.get(kpi.metric_key),
     }
     return render(request, "kpis/kpi_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*ALL_ROLES)
+def profile(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    """The member's own settings in this company: the weekly digest e-mail."""
+    form = DigestSettingsForm(initial={"weekly_digest": request.membership.weekly_digest})
+    if request.method == "POST":
+        form = DigestSettingsForm(request.POST)
+        if form.is_valid():
+            services.digest_preference_set(
+                membership=request.membership, weekly_digest=form.cleaned_data["weekly_digest"]
+            )
+            if form.cleaned_data["weekly_digest"]:
+                messages.success(request, _("You will get the weekly digest."))
+            else:
+                messages.success(request, _("You will no longer get the weekly digest."))
+            return redirect_after_post(request, "kpis:profile", tenant_slug=tenant_slug)
+    context = {"form": form, "gets_digest": request.membership.role in (Role.REP, Role.HEAD)}
+    return render(request, "kpis/profile.html", context)

@@ -1,0 +1,218 @@
+"""Server time of the three pages beside a trivial one-query view, and throughput under load.
+
+- Server time: Django's test client in this process (no network), median and p95 of N timed
+  requests after a warm-up, for the rep's portfolio, the department page and the board, each
+  as the user who would open it, beside `bench.urls.trivial` (the same middleware, one query).
+  Target (issue 8): each page <= 3x the trivial view.
+- Throughput: a WSGI server (waitress, 4 threads) on 127.0.0.1 serving the same URLconf,
+  driven by `wrk` for a bounded run per URL with a logged-in session; requests/s of the board
+  beside the trivial view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PAGES = ("portfolio", "department", "board")
+TARGET_PAGE = 3.0
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _client_for(user):
+    import logging
+
+    from django.test import Client
+
+    logging.getLogger("axes").setLevel(logging.WARNING)  # one line per login otherwise
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def server_times(tenant, *, requests: int = 30, warmup: int = 3) -> dict:
+    """{name: {median, p95, queries, bytes}} for the pages and the trivial view (seconds)."""
+    from django.db import connection
+    from django.urls import reverse
+
+    from bench.dataset import users
+
+    people = users(tenant)
+    urls = {name: reverse(f"portal:{name}", args=[tenant.slug]) for name in PAGES}
+    urls["trivial"] = reverse("bench_trivial", args=[tenant.slug])
+    owners = {**people, "trivial": people["board"]}
+    out = {}
+    for name, url in urls.items():
+        client = _client_for(owners[name])
+        for _ in range(warmup):
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code} for {owners[name]}")
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(url)
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append(time.perf_counter() - started)
+        out[name] = {
+            "url": url,
+            "median": statistics.median(timings),
+            "p95": _percentile(timings, 0.95),
+            "queries": len(queries),
+            "bytes": len(response.content),
+        }
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"the benchmark server did not listen on port {port}")
+
+
+def _wrk_install() -> str:
+    """Debian's wrk, installed with apt-get when we may (root), else a clear error."""
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("the load test needs wrk: apt-get install wrk")
+    return wrk
+
+
+def throughput(
+    tenant, *, seconds: int = 10, connections: int = 8, threads: int = 4
+) -> dict[str, dict]:
+    """{name: {rps, errors}} for the board page and the trivial view under wrk."""
+    from django.urls import reverse
+
+    from bench.dataset import users
+
+    wrk = shutil.which("wrk") or _wrk_install()
+    client = _client_for(users(tenant)["board"])
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench", "serve", "--port", str(port), "--threads", str(threads)],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+    try:
+        _wait_for(port)
+        out = {}
+        for name, route in (("board", "portal:board"), ("trivial", "bench_trivial")):
+            url = f"http://127.0.0.1:{port}{reverse(route, args=[tenant.slug])}"
+            subprocess.run(  # warm up the server's threads and connections
+                [wrk, "-t1", "-c2", "-d2s", "-H", f"Cookie: {cookie}", url],
+                check=True,
+                capture_output=True,
+            )
+            result = subprocess.run(
+                [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result).group(1))
+            errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result)
+            out[name] = {"rps": rps, "errors": int(errors.group(1)) if errors else 0}
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def serve(argv: list[str]) -> int:
+    """`python -m bench serve --port N`: the product plus the trivial view, on 127.0.0.1."""
+    parser = argparse.ArgumentParser(prog="python -m bench serve")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args(argv)
+    from bench.env import bench_packages
+    from bench.setup import use_scratch_database
+
+    bench_packages()
+    use_scratch_database(migrate=False)
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.urls"
+    import logging
+
+    import waitress
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # a queue is the point here
+
+    from koers.wsgi import application
+
+    waitress.serve(application, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench pages")
+    parser.add_argument("--tenant", default="bench-big", help="a slug of bench.dataset")
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--no-load", action="store_true", help="skip the wrk throughput run")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    from bench.setup import use_scratch_database
+
+    use_scratch_database()
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.urls"
+    from bench.dataset import SPECS, tenant_ensure
+
+    spec = next(s for s in SPECS if s.slug == args.tenant)
+    tenant = tenant_ensure(spec)
+    figures = {"tenant": tenant.slug, "pages": server_times(tenant, requests=args.requests)}
+    if not args.no_load:
+        figures["load"] = throughput(tenant)
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    trivial = figures["pages"]["trivial"]
+    print(f"{'page':<12}{'median ms':>10}{'p95 ms':>9}{'ratio':>7}{'queries':>9}")
+    worst = 0.0
+    for name, row in figures["pages"].items():
+        ratio = row["median"] / trivial["median"]
+        worst = max(worst, ratio if name != "trivial" else 0)
+        print(
+            f"{name:<12}{row['median'] * 1000:>10.1f}{row['p95'] * 1000:>9.1f}"
+            f"{ratio:>7.2f}{row['queries']:>9}"
+        )
+    for name, row in figures.get("load", {}).items():
+        print(f"{name:<12}{row['rps']:>10.1f} requests/s ({row['errors']} errors)")
+    return 0 if worst <= TARGET_PAGE else 1

@@ -1,0 +1,24 @@
+"""The jobs pages say how long a run took and what each step of the night did, in words."""
+
+from datetime import timedelta
+
+from django.utils import translation
+
+from portal.templatetags.jobs import count_value, duration
+
+
+def test_durations_read_as_seconds_minutes_and_hours():
+    with translation.override("en"):
+        assert duration(timedelta(seconds=1.413361)) == "1.4 s"
+        assert duration(timedelta(seconds=42.6)) == "43 s"
+        assert duration(timedelta(seconds=185)) == "3 min 5 s"
+        assert duration(timedelta(hours=1, minutes=2, seconds=3)) == "1 h 2 min"
+        assert duration(None) == "—"
+
+
+def test_step_counts_are_listed_by_name_not_as_a_raw_dict():
+    steps = {"customers": {"scored": 800, "signals": 12, "fit_error": ""}, "personas": {"Bouw": 5}}
+    with translation.override("en"):
+        shown = count_value(steps)
+    assert shown == "customers (scored: 800; signals: 12); persona assignment (Bouw: 5)"
+    assert "{" not in shown

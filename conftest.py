@@ -13,6 +13,17 @@ from tests.factories import MembershipFactory, TenantFactory, UserFactory
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test users only
 
 
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty cache: ids and data versions repeat between tests that
+    roll back, so a page cached by one test could otherwise answer the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def tenant(db):
     return TenantFactory(slug="acme", name="Acme Installatietechniek")

@@ -18,6 +18,7 @@ from customers.forms import KIND_LABELS, ImportUploadForm
 from customers.importing.kinds import KINDS
 from customers.models import Customer, CustomerScore, ImportBatch
 from portal.models import Role
+from portal.pagecache import lazy
 from portal.roles import ALL_ROLES, role_required
 from portal.views import redirect_after_post
 
@@ -138,22 +139,30 @@ def _sort_links(request: HttpRequest, current: str) -> dict[str, dict]:
 @vary_on_headers("HX-Request")
 def portfolio(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     as_of = timezone.localdate()
-    data = portfolio_selectors.portfolio(
-        tenant=request.tenant, membership=request.membership, as_of=as_of
-    )
-    chart = {
-        "periods": [row["period"].isoformat() for row in data.adoption_trend],
-        "rep": [row.get("rep") for row in data.adoption_trend],
-        "company": [row.get("company") for row in data.adoption_trend],
-        "minimum": [row.get("minimum") for row in data.adoption_trend],
-        "stretch": [row.get("stretch") for row in data.adoption_trend],
-        "labels": {
-            "rep": str(_("Me")),
-            "company": str(_("Company")),
-            "minimum": str(_("Target: minimum")),
-            "stretch": str(_("Target: stretch")),
-        },
-    }
+
+    @lazy  # runs only when the page's content is not cached (portal.pagecache)
+    def data():
+        return portfolio_selectors.portfolio(
+            tenant=request.tenant, membership=request.membership, as_of=as_of
+        )
+
+    @lazy
+    def chart():
+        trend = data().adoption_trend
+        return {
+            "periods": [row["period"].isoformat() for row in trend],
+            "rep": [row.get("rep") for row in trend],
+            "company": [row.get("company") for row in trend],
+            "minimum": [row.get("minimum") for row in trend],
+            "stretch": [row.get("stretch") for row in trend],
+            "labels": {
+                "rep": str(_("Me")),
+                "company": str(_("Company")),
+                "minimum": str(_("Target: minimum")),
+                "stretch": str(_("Target: stretch")),
+            },
+        }
+
     return render(request, "customers/portfolio.html", {"p": data, "chart": chart})
 
 

@@ -138,6 +138,24 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's cache: this process's memory unless CACHE_URL names a Redis (redis://host:port/db),
+# which several web processes then share. The page cache (portal.pagecache) keys every entry
+# on the tenant's data version, so either is correct; Redis only saves each process its own
+# first render.
+_cache_url = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
+# How long a rendered page stays cached at most (0: no page cache).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(6 * 3600)))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

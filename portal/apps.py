@@ -28,3 +28,8 @@ class PortalConfig(AppConfig):
         from portal import audit, checks  # noqa: F401  (checks register themselves)
 
         audit.connect()
+        from django.db.backends.signals import connection_created
+
+        from portal.pagecache import install_write_tracker
+
+        connection_created.connect(install_write_tracker, dispatch_uid="portal.write_tracker")

@@ -24,6 +24,7 @@ from portal.api_auth import (
 )
 from portal.db.routers import owner_connection
 from portal.models import Membership, Tenant
+from portal.pagecache import flush_writes
 from portal.tasks import QueueUnavailable
 from portal.tenancy import acting_as, tenant_context, unscoped
 
@@ -54,10 +55,13 @@ class TenantMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated:
-            with acting_as(user_id=user.pk, label=user.get_username()):
-                return self._serve(request)
-        return self._serve(request)
+        try:
+            if user.is_authenticated:
+                with acting_as(user_id=user.pk, label=user.get_username()):
+                    return self._serve(request)
+            return self._serve(request)
+        finally:
+            flush_writes()  # what the request wrote outside a tenant (portal.pagecache)
 
     def _serve(self, request: HttpRequest) -> HttpResponse:
         request.tenant = None

@@ -75,6 +75,9 @@ class Tenant(models.Model):
         help_text=_("Annual rate used to discount expected future purchases in the 12-month CLV."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped after every write to the tenant's data; part of every cached page's key
+    # (portal.pagecache). Only ever changed by `data_version = data_version + 1`.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -83,6 +86,14 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            # Never write back a data version read earlier: it only moves forward.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if f.name not in ("id", "data_version")
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

@@ -25,6 +25,7 @@ from portal.context import (
     current_tenant_id,
     current_tenant_var,
 )
+from portal.pagecache import flush_writes
 
 if TYPE_CHECKING:
     from portal.models import Tenant
@@ -98,6 +99,9 @@ def tenant_context(tenant: Tenant) -> Iterator[Tenant]:
             yield tenant
     finally:
         _current_tenant.reset(token)
+        # The block's writes have committed (or rolled back): pages cached for the tenant's
+        # previous data version are not served again (portal.pagecache).
+        flush_writes()
 
 
 def current_tenant() -> Tenant:

@@ -17,6 +17,7 @@ from kpis.forms import BoardConclusionForm
 from kpis.models import BoardConclusion
 from kpis.periods import add_months
 from portal.models import Role
+from portal.pagecache import lazy
 from portal.roles import role_required
 
 BOARD_MONTHS = 12
@@ -38,7 +39,8 @@ def _board_context(request: HttpRequest, month: date) -> dict:
     today = timezone.localdate()
     current = today.replace(day=1)
     return {
-        "page": board_page(tenant=request.tenant, month=month, today=today),
+        # computed on first use only: a cached page never builds it (portal.pagecache)
+        "page": lazy(lambda: board_page(tenant=request.tenant, month=month, today=today)),
         "month": month,
         "months": [add_months(current, -n) for n in range(BOARD_MONTHS)],
         "can_edit": request.membership.role in (Role.BOARD, Role.ADMIN),

@@ -24,6 +24,7 @@ from personas.models import Persona
 from personas.selectors import personas_review_due
 from personas.services import persona_mark_reviewed
 from portal.models import Department, Membership, Role
+from portal.pagecache import lazy
 from portal.roles import role_required
 
 
@@ -56,15 +57,23 @@ def department(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     if chosen is None:
         return render(request, "kpis/department.html", {"department": None})
     today = timezone.localdate()
-    page = department_page(tenant=request.tenant, department=chosen, as_of=today)
-    personas_due = personas_review_due(tenant=request.tenant, today=today)
+
+    # Each computed on first use only: a cached page runs none of them (portal.pagecache).
+    @lazy
+    def page():
+        return department_page(tenant=request.tenant, department=chosen, as_of=today)
+
+    @lazy
+    def personas_due():
+        return personas_review_due(tenant=request.tenant, today=today)
+
     context = {
         "department": chosen,
-        "departments": list(request.membership.departments.order_by("name")),
+        "departments": lazy(lambda: list(request.membership.departments.order_by("name"))),
         "page": page,
         "personas_due": personas_due,
-        "reviews_due": len(page.kpis_due) + len(personas_due),
-        "checkin_form": DepartmentCheckInForm(kpis=[r.kpi for r in page.rows]),
+        "reviews_due": lazy(lambda: len(page().kpis_due) + len(personas_due())),
+        "checkin_form": lazy(lambda: DepartmentCheckInForm(kpis=[r.kpi for r in page().rows])),
     }
     return render(request, "kpis/department.html", context)
 

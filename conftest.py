@@ -14,6 +14,13 @@ PASSWORD = "correct-horse-battery"  # noqa: S105 - test users only
 
 
 @pytest.fixture(autouse=True)
+def _no_page_warming(settings):
+    """A recompute renders every member's page afterwards (portal.pagewarm): slow, and beside
+    the point of most tests. tests/test_pagecache.py turns it on where it is the point."""
+    settings.PAGE_WARM = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_page_cache():
     """Each test starts with an empty cache: ids and data versions repeat between tests that
     roll back, so a page cached by one test could otherwise answer the next."""

@@ -155,6 +155,8 @@ CACHES = {
 }
 # How long a rendered page stays cached at most (0: no page cache).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(6 * 3600)))
+# After a recompute, render each member's page into the cache (portal.pagewarm).
+PAGE_WARM = env_bool("PAGE_WARM", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import shared_task
@@ -9,8 +10,12 @@ from django.utils import timezone
 
 from kpis.services import recompute_run
 from portal.models import JobRun, Tenant
+from portal.pagecache import flush_writes
+from portal.pagewarm import pages_warm
 from portal.tasks import TenantTask
 from portal.tenancy import unscoped
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="kpis.recompute_all_tenants")
@@ -48,6 +53,14 @@ def recompute_tenant_task(
         force_closed=force_closed,
     )
     job.refresh_from_db()
+    if job.status == JobRun.Status.SUCCEEDED:
+        # The new data gets its version first; then each member's page is rendered under it,
+        # so the morning's first visit comes from the cache (portal.pagewarm).
+        flush_writes()
+        try:
+            pages_warm(tenant=tenant)
+        except Exception:  # noqa: BLE001 - a page that fails to render is not a failed recompute
+            logger.exception("Warming the pages of %s failed", tenant.slug)
     return job.status
 
 

@@ -68,7 +68,9 @@ _TABLE = re.compile(
 )
 
 # A login stamps the user's last login: not data any page shows.
-_LAST_LOGIN = re.compile(r'^\s*UPDATE\s+"?auth_user"?\s+SET\s+"?last_login"?\s*=\s*%s\s+WHERE', re.I)
+_LAST_LOGIN = re.compile(
+    r'^\s*UPDATE\s+"?auth_user"?\s+SET\s+"?last_login"?\s*=\s*%s\s+WHERE', re.I
+)
 
 _written: ContextVar[set[int] | None] = ContextVar("koers_tenants_written", default=None)
 

@@ -170,3 +170,23 @@ def test_the_language_is_part_of_the_key(data, head_client):
 )
 def test_which_statements_count_as_a_data_write(sql, write):
     assert is_data_write(sql) is write
+
+
+def test_after_a_recompute_each_members_page_is_already_cached(data, members, tenant, settings):
+    """The nightly recompute renders every member's page in every language: the morning's
+    first visit runs none of the page's queries, and shows the recomputed data."""
+    from kpis.tasks import recompute_tenant_task
+
+    settings.PAGE_WARM = True
+    recompute_tenant_task.delay(tenant.pk)
+    version_after = version(tenant)
+    data_tables = ("kpis_", "customers_", "personas_", "roadmap_")
+    for role, url in (("rep", PORTFOLIO), ("head", DEPARTMENT), ("board", BOARD)):
+        client = Client()
+        client.force_login(members[role].user)
+        client.cookies["django_language"] = "nl"
+        with CaptureQueriesContext(connection) as visit:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert not [q["sql"][:80] for q in visit if any(t in q["sql"] for t in data_tables)], role
+    assert version(tenant) == version_after  # warming wrote nothing

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0009_api_key_known_function'),
+        ("portal", "0009_api_key_known_function"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='data_version',
+            model_name="tenant",
+            name="data_version",
             field=models.PositiveBigIntegerField(default=0, editable=False),
         ),
     ]

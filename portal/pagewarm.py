@@ -1,5 +1,7 @@
 """Render each member's own page into the page cache after the nightly recompute, so that the
-morning's first visit is served from the cache too (portal.pagecache).
+morning's first visit is served from the cache too (portal.pagecache). It needs a cache the
+web processes share (`CACHE_URL`, Redis) when tasks run in a separate worker; with the default
+per-process memory cache it only runs where tasks run in the web process (the demo).
 
 Each member's page (rep: My portfolio; head: their first department; board and admin: the
 board) is requested in this process, through the whole middleware stack, once per language,
@@ -17,7 +19,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.urls import reverse
 
 from portal.models import Membership, Role, Tenant
-from portal.pagecache import enabled
+from portal.pagecache import enabled, page_cache
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,22 @@ def _host() -> str:
     return "localhost"
 
 
+def shared_with_web() -> bool:
+    """Whether pages cached here reach the web processes: always with a shared cache (Redis);
+    with this process's memory only when the task runs in the web process itself (eager
+    tasks: the demo). A worker warming its own memory would only spend time."""
+    if not page_cache().__class__.__name__.startswith("LocMem"):
+        return True
+    from celery import current_task
+
+    if not current_task:  # not inside a task: a command, or the web process itself
+        return True
+    return bool(getattr(current_task.request, "is_eager", False))
+
+
 def pages_warm(*, tenant: Tenant) -> dict:
     """Render every active member's page in every language; {"pages": n, "failed": n}."""
-    if not enabled() or not getattr(settings, "PAGE_WARM", True):
+    if not enabled() or not getattr(settings, "PAGE_WARM", True) or not shared_with_web():
         return {"pages": 0, "failed": 0}
     from django.test import Client  # an in-process request, as a visitor would make it
 

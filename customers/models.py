@@ -424,6 +424,9 @@ class CustomerScore(TenantOwned):
     expected_aov = models.FloatField(_("expected average order value"), null=True)
     clv_12m = models.FloatField(_("CLV (12 months)"), null=True)
     churn_risk = models.FloatField(_("churn risk"), null=True)
+    # The same model's churn risk on the customer's history as it was RISING_DAYS earlier
+    # (customers/analytics/scoring.py): "churn risk rising" compares the two.
+    churn_risk_before = models.FloatField(_("churn risk 90 days earlier"), null=True)
     churned = models.BooleanField(_("churned"), default=False)
     lifecycle = models.CharField(
         _("lifecycle"), max_length=10, choices=Lifecycle.choices, blank=True

@@ -63,6 +63,9 @@ ACTIVE_LIFECYCLES = ("new", "existing", "churning")
 # Churn risk (1 - P(alive), or 1 once the customer's own rhythm says churned) in bands.
 RISK_HIGH = 0.5
 RISK_MEDIUM = 0.25
+# "Churn risk rising": at least medium now, and up by this much (20 points) against the risk
+# the customer's history gave RISING_DAYS earlier (customers/analytics/scoring.py).
+RISK_RISE = 0.2
 
 
 class ChannelMix:
@@ -84,10 +87,12 @@ class Risk:
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+    RISING = "rising"
     CHOICES = [
         (HIGH, _("High (50 % or more)")),
         (MEDIUM, _("Medium (25–50 %)")),
         (LOW, _("Low (under 25 %)")),
+        (RISING, _("Rising (up 20 points or more in 90 days)")),
     ]
 
 
@@ -134,6 +139,7 @@ def customer_rows(*, tenant: Tenant, membership: Membership) -> QuerySet[Custome
             clv_12m=F("tenant_score__clv_12m"),
             p_alive=F("tenant_score__p_alive"),
             churn_risk=F("tenant_score__churn_risk"),
+            churn_risk_before=F("tenant_score__churn_risk_before"),
             lifecycle=F("tenant_score__lifecycle"),
             rfm_segment=F("tenant_score__rfm_segment"),
             share_of_wallet=F("tenant_score__share_of_wallet"),
@@ -141,6 +147,7 @@ def customer_rows(*, tenant: Tenant, membership: Membership) -> QuerySet[Custome
         )
         .annotate(
             churn_risk_pct=F("churn_risk") * 100.0,
+            churn_risk_before_pct=F("churn_risk_before") * 100.0,
             p_alive_pct=F("p_alive") * 100.0,
             online_share=Case(
                 When(revenue_12m__gt=0, then=F("online_revenue_12m") * 100.0 / F("revenue_12m")),
@@ -172,6 +179,8 @@ RISK_FILTERS = {
     Risk.HIGH: Q(churn_risk__gte=RISK_HIGH),
     Risk.MEDIUM: Q(churn_risk__gte=RISK_MEDIUM, churn_risk__lt=RISK_HIGH),
     Risk.LOW: Q(churn_risk__lt=RISK_MEDIUM),
+    Risk.RISING: Q(churn_risk__gte=RISK_MEDIUM)
+    & Q(churn_risk__gte=F("churn_risk_before") + RISK_RISE),
 }
 
 # Sort keys of the customer table: column -> annotation or field.
@@ -376,7 +385,12 @@ def accounts_summary(*, tenant: Tenant, membership: Membership) -> dict:
         scored=Count("tenant_score"),
         active=Count("pk", filter=active),
         koesterklanten=Count("pk", filter=Q(tenant_score__is_koesterklant=True)),
-        churn_rising=Count("pk", filter=active & Q(tenant_score__churn_risk__gte=RISK_HIGH)),
+        churn_rising=Count(
+            "pk",
+            filter=active
+            & Q(tenant_score__churn_risk__gte=RISK_MEDIUM)
+            & Q(tenant_score__churn_risk__gte=F("tenant_score__churn_risk_before") + RISK_RISE),
+        ),
         revenue_sum=Sum("assignment__revenue_12m"),
         online_sum=Sum("assignment__online_revenue_12m"),
         online=Count("assignment", filter=active & Q(assignment__online_revenue_12m__gt=0)),
@@ -401,9 +415,9 @@ ACCOUNT_LISTS = {
     ),
     # Koesterklanten, most online revenue first.
     "attention": (Q(is_koesterklant=True), [F("online_revenue_12m").desc(nulls_last=True)]),
-    # Active accounts whose churn risk is high, most valuable first.
+    # Active accounts whose churn risk rose (RISK_FILTERS["rising"]), most valuable first.
     "churn_rising": (
-        Q(lifecycle__in=ACTIVE_LIFECYCLES, churn_risk__gte=RISK_HIGH),
+        Q(lifecycle__in=ACTIVE_LIFECYCLES) & RISK_FILTERS[Risk.RISING],
         [F("clv_12m").desc(nulls_last=True), F("revenue_12m").desc(nulls_last=True)],
     ),
 }

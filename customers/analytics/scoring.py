@@ -29,6 +29,9 @@ from kpis.periods import GRAINS, add_months, period_start
 from portal.models import Tenant
 
 KOESTER_SHARE = 0.10
+# "Churn risk rising" looks back this many days: the risk now against the risk the same model
+# gives the customer's history as it stood then.
+RISING_DAYS = 90
 LIFECYCLE_GROUPS = ("new", "existing", "churning")
 SCORE_FIELDS = (
     "p_alive",
@@ -36,6 +39,7 @@ SCORE_FIELDS = (
     "expected_aov",
     "clv_12m",
     "churn_risk",
+    "churn_risk_before",
     "churned",
     "lifecycle",
     "rfm_r",
@@ -94,6 +98,27 @@ class CustomerValues:
     lifecycles: dict[str, tuple[date, np.ndarray]]
 
 
+def churn_risk_as_of(
+    *,
+    tenant: Tenant,
+    days: OrderDays,
+    end: int,
+    model: ClvModel | None,
+    discount_rate: float,
+) -> np.ndarray:
+    """Each customer's churn risk on their history up to the day ordinal `end` (nan for a
+    customer without a purchase by then). The model is today's fit: what changed is the
+    customer's own behaviour, not the parameters."""
+    n = days.n_customers
+    summary = purchase_summary(days, end)
+    c, d, _ = purchase_days(days, end)
+    threshold = churn.churn_thresholds(c, d, n, float(tenant.churn_k))
+    is_churned = churn.churned(summary, threshold, end)
+    prediction = clv_predict(model, summary, discount_rate) if model is not None else None
+    p_alive = prediction.p_alive if prediction else np.full(n, np.nan)
+    return np.where(summary.has_purchase, churn.churn_risk(p_alive, is_churned), np.nan)
+
+
 def customer_scores_compute(
     *,
     tenant: Tenant,
@@ -114,6 +139,9 @@ def customer_scores_compute(
     nan = np.full(n, np.nan)
     prediction = clv_predict(model, summary, discount_rate) if model is not None else None
     p_alive = prediction.p_alive if prediction else nan
+    churn_risk_before = churn_risk_as_of(
+        tenant=tenant, days=days, end=end - RISING_DAYS, model=model, discount_rate=discount_rate
+    )
     year_start = trailing_year_start(as_of)
     in_year = days.window(year_start, end)
     revenue = days.per_customer(days.amount, in_year)
@@ -137,6 +165,7 @@ def customer_scores_compute(
         "expected_aov": prediction.expected_aov if prediction else nan,
         "clv_12m": prediction.clv_12m if prediction else nan,
         "churn_risk": np.where(summary.has_purchase, churn.churn_risk(p_alive, is_churned), np.nan),
+        "churn_risk_before": churn_risk_before,
         "churned": is_churned,
         "lifecycle": lifecycles["month"][1],
         "rfm_r": r,

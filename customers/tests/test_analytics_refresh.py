@@ -345,3 +345,33 @@ def test_score_customers_does_not_overlap_a_running_recompute(shop):
                  stdout=out, stderr=StringIO())  # fmt: skip
     # One online customer: a top-10 new entry and a koesterklant nobody has contacted.
     assert "Scored 1 customers, 2 signals" in out.getvalue()
+
+
+# -- churn risk rising ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_churn_risk_before_is_the_risk_the_history_gave_ninety_days_earlier(shop):
+    """A monthly buyer who went silent four months ago was fine 90 days ago (one month of
+    silence) and is churned now (k 2.5 x 30 days); one who left two years ago was churned
+    then too; steady monthly buyers stay low."""
+    start = date(2024, 1, 5)
+    for i in range(12):
+        for month in range(30):  # Jan 2024 .. Jun 2026
+            day = date(start.year + (start.month - 1 + month) // 12, (month % 12) + 1, 5 + i)
+            shop.buy(f"steady{i:02}", day, 100 + i)
+    for month in range(25):  # Jan 2024 .. Jan 2026, then nothing
+        shop.buy("stopped", date(2024 + month // 12, month % 12 + 1, 10), 300)
+    for month in range(4):  # Jan .. Apr 2024, then nothing
+        shop.buy("gone", date(2024, month + 1, 10), 300)
+    shop.buy("stopped", date(2026, 2, 28), 300)  # last purchase four months before AS_OF
+    customer_analytics_refresh(tenant=shop.tenant, as_of=AS_OF)
+    rows = {s.customer.external_id: s for s in CustomerScore.objects.select_related("customer")}
+    stopped, gone = rows["stopped"], rows["gone"]
+    assert stopped.churn_risk == 1.0 and stopped.churned  # 122 days > 2.5 x 30
+    assert stopped.churn_risk_before < 0.2  # 32 days of silence on 1 April
+    assert gone.churn_risk == gone.churn_risk_before == 1.0  # churned then and now
+    for i in range(12):
+        steady = rows[f"steady{i:02}"]
+        assert steady.churn_risk < 0.2 and steady.churn_risk_before < 0.2
+        assert abs(steady.churn_risk - steady.churn_risk_before) < 0.1

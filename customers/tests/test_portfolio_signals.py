@@ -64,22 +64,31 @@ def test_account_lists_are_cut_at_ten_each_in_its_own_order(in_tenant, members):
     tenant, rep = in_tenant, members[Role.REP]
     today = timezone.localdate()
 
-    def account(name, *, revenue, online, clv, churn, koester, lifecycle="existing"):
+    def account(
+        name, *, revenue, online, clv, churn, koester, lifecycle="existing", churn_before=None
+    ):
         customer = Customer.objects.create(
             tenant=tenant, external_id=name, name=name, account_manager=rep
         )
         CustomerScore.objects.create(
             tenant=tenant, customer=customer, as_of=today, lifecycle=lifecycle, clv_12m=clv,
             churn_risk=churn, p_alive=1 - churn, is_koesterklant=koester,
+            churn_risk_before=churn_before,
         )  # fmt: skip
         PersonaAssignment.objects.create(
             tenant=tenant, customer=customer,
             revenue_12m=Decimal(revenue), online_revenue_12m=Decimal(online),
         )  # fmt: skip
 
-    for i in range(12):  # offline, risky, valuable: on "nudge" and "churn rising"
+    for i in range(12):  # offline, risk up from 30 % to 70 %: on "nudge" and "churn rising"
         account(f"Off {i:02d}", revenue=1000 + 10 * i, online=0, clv=500 - i, churn=0.7,
-                koester=False)  # fmt: skip
+                churn_before=0.3, koester=False)  # fmt: skip
+    # High but steady (75 % -> 80 %), up only 10 points, or no history 90 days ago: not rising.
+    account("Steady", revenue=100, online=50, clv=9000, churn=0.8, churn_before=0.75,
+            koester=False)  # fmt: skip
+    account("Slight", revenue=100, online=50, clv=9000, churn=0.4, churn_before=0.3,
+            koester=False)  # fmt: skip
+    account("Newcomer", revenue=100, online=50, clv=9000, churn=0.9, koester=False)
     for i in range(12):  # online koesterklanten, safe
         account(f"Koester {i:02d}", revenue=5000, online=100 * (i % 6 + 1), clv=50, churn=0.1,
                 koester=True)  # fmt: skip

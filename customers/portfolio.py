@@ -92,7 +92,7 @@ class Risk:
         (HIGH, _("High (50 % or more)")),
         (MEDIUM, _("Medium (25–50 %)")),
         (LOW, _("Low (under 25 %)")),
-        (RISING, _("Rising (up 20 points or more in 90 days)")),
+        (RISING, _("Rising")),
     ]
 
 

@@ -165,3 +165,18 @@ def test_standard_channel_names_speak_the_readers_language(book, rep_client, eng
     page = rep_client.get(url(hotel)).content.decode()
     mix = json.loads(re.search(r'id="channel-mix-data"[^>]*>(.*?)</script>', page, re.S).group(1))
     assert [c["label"] for c in mix["channels"]] == ["Binnendienst"]
+
+
+def test_the_churn_risk_shows_what_it_was_ninety_days_earlier(in_tenant, members, rep_client):
+    from django.utils import timezone
+
+    from customers.models import CustomerScore
+
+    customer = Book(in_tenant).customer("Going Quiet", members[Role.REP])
+    CustomerScore.objects.create(
+        tenant=in_tenant, customer=customer, as_of=timezone.localdate(), lifecycle="existing",
+        p_alive=0.3, churn_risk=0.7, churn_risk_before=0.15,
+    )  # fmt: skip
+    page = re.sub(r"<[^>]+>", "", rep_client.get(url(customer)).content.decode())
+    page = re.sub(r"\s+", " ", page)
+    assert "churn risk ▲ high · 70.0 % (15.0 % 90 days ago)" in page

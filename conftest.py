@@ -21,6 +21,17 @@ def _no_page_warming(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_time_zone_afterwards():
+    """A test that renders in Dutch (a tenant's locale, an e-mail) leaves the thread in
+    English and the default time zone again, so the next test's English is not luck."""
+    from django.utils import timezone, translation
+
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_page_cache():
     """Each test starts with an empty cache: ids and data versions repeat between tests that
     roll back, so a page cached by one test could otherwise answer the next."""

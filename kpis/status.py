@@ -7,6 +7,9 @@
   compared with target x elapsed share of the period ("where should we be today").
   Ratios and levels (shares, averages, counts at a moment) are compared straight.
 - No value: "no data". No target: "no target".
+- Changes (▲▼ vs the previous period and last year) of an additive metric in an open period
+  compare with the earlier value scaled by the same elapsed share (`Status.pace`), so that
+  the 23rd of a month is not read as a drop against a whole month.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ class Status:
     expected_minimum: float | None = None
     expected_stretch: float | None = None
     elapsed: float = 1.0
+    # What an earlier period's value is scaled by before it is compared with this one: the
+    # elapsed share for an additive metric in an open period, else 1.
+    pace: float = 1.0
 
 
 def elapsed_share(period_start: date, grain: Grain, as_of: date) -> float:
@@ -44,14 +50,14 @@ def evaluate(
     additive: bool,
     elapsed: float = 1.0,
 ) -> Status:
-    if value is None:
-        return Status(NO_DATA, elapsed=elapsed)
-    if minimum is None or stretch is None:
-        return Status(NO_TARGET, elapsed=elapsed)
     factor = elapsed if additive else 1.0
+    if value is None:
+        return Status(NO_DATA, elapsed=elapsed, pace=factor)
+    if minimum is None or stretch is None:
+        return Status(NO_TARGET, elapsed=elapsed, pace=factor)
     low, high = float(minimum) * factor, float(stretch) * factor
     if direction == "down":
         code = GREEN if value <= high else AMBER if value <= low else RED
     else:
         code = GREEN if value >= high else AMBER if value >= low else RED
-    return Status(code, expected_minimum=low, expected_stretch=high, elapsed=elapsed)
+    return Status(code, expected_minimum=low, expected_stretch=high, elapsed=elapsed, pace=factor)

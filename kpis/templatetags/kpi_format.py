@@ -45,10 +45,15 @@ def fmt(context, value, unit="count"):
 
 
 @register.simple_tag
-def change(value, previous, unit="count"):
-    """Change against an earlier value: points for percentages, relative % otherwise."""
+def change(value, previous, unit="count", status=None):
+    """Change against an earlier value: points for percentages, relative % otherwise. With the
+    row's `status`, an additive KPI in an open period is compared with the earlier value scaled
+    to the elapsed share (kpis.status: `Status.pace`)."""
     if value in (None, "") or previous in (None, ""):
         return "—"
+    pace = getattr(status, "pace", 1.0) or 1.0
+    if pace < 1:
+        previous = float(previous) * pace
     if unit in {"percent", "score"}:
         delta = float(value) - float(previous)
         arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="

@@ -63,6 +63,15 @@ def paced_status(value: float, minimum: float, stretch: float, today: date) -> s
     return "At risk" if value >= minimum * share else "Off track"
 
 
+def paced_change(value: float, earlier: float, today: date) -> str:
+    """The ▲▼ text of an additive KPI in the running month against an earlier whole period,
+    worked out here from the rule: the earlier value scaled by the elapsed share."""
+    share = elapsed_share(today.replace(day=1), "month", today)
+    delta = (value - earlier * share) / abs(earlier * share) * 100
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    return f"{arrow} {abs(delta):.1f} %"
+
+
 def build(tenant, members, *, reps: int = 1, extra_kpis: int = 0, extra_customers: int = 0):
     """The page data set; `reps`, `extra_kpis` and `extra_customers` scale it up."""
     head, rep = members[Role.HEAD], members[Role.REP]

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from customers.models import Customer
 from kpis.models import BoardConclusion, Kpi
 from kpis.periods import add_months
-from kpis.tests.pages_data import build
+from kpis.tests.pages_data import build, paced_change
 from portal.models import Department
 from portal.tenancy import tenant_context
 from roadmap.models import RoadmapItem, RoadmapKpiLink
@@ -47,7 +47,11 @@ def test_board_shows_the_super_kpi_and_tiles_with_status_and_changes(data, board
     assert "vs previous ▲ 2.5 pt" in super_kpi and "vs last year ▲ 11.5 pt" in super_kpi
     revenue = tile_text(html, data["revenue"].pk)
     assert "→ E-commerce share" in revenue  # the goal it serves
-    assert "€ 600,000" in revenue and "prev. ▼ 25.0 %" in revenue and "LY ▲ 20.0 %" in revenue
+    # against 800,000 and 500,000 for whole months, scaled to the part of this month passed
+    today = data["today"]
+    assert "€ 600,000" in revenue
+    assert f"prev. {paced_change(600000, 800000, today)}" in revenue
+    assert f"LY {paced_change(600000, 500000, today)}" in revenue
     # the sparkline's data: the year of history and this month
     spark = json.loads(
         re.search(r'data-chart="spark-axes" data-values="([^"]+)"', html)

@@ -112,3 +112,23 @@ def test_elapsed_share_of_closed_and_future_periods():
     assert elapsed_share(date(2026, 1, 1), "quarter", date(2026, 6, 1)) == 1.0
     assert elapsed_share(date(2026, 1, 1), "year", date(2025, 12, 1)) == 0.0
     assert elapsed_share(date(2026, 1, 1), "quarter", date(2026, 1, 1)) == pytest.approx(1 / 90)
+
+
+def test_changes_of_an_additive_kpi_in_a_running_period_compare_like_for_like():
+    """On the 15th of a 30-day month, 500 against a previous month's 800 is 400 scaled: a
+    rise of 25 %, not a fall of 37.5 %. Ratios and closed periods compare straight."""
+    from kpis.templatetags.kpi_format import change
+
+    running = evaluate(
+        value=500, minimum=700, stretch=900, direction="up", additive=True, elapsed=0.5
+    )
+    assert running.pace == 0.5
+    assert change(500, 800, "count", running) == "▲ 25.0 %"
+    assert change(500, 800, "count") == "▼ 37.5 %"  # without a status: as stored
+    closed = evaluate(value=500, minimum=700, stretch=900, direction="up", additive=True)
+    assert closed.pace == 1.0 and change(500, 800, "count", closed) == "▼ 37.5 %"
+    share = evaluate(value=41, minimum=40, stretch=45, direction="up", additive=False, elapsed=0.5)
+    assert share.pace == 1.0 and change(41, 39, "percent", share) == "▲ 2.0 pt"
+    no_target = evaluate(value=500, minimum=None, stretch=None, direction="up", additive=True,
+                         elapsed=0.5)  # fmt: skip
+    assert change(500, 800, "count", no_target) == "▲ 25.0 %"

@@ -20,9 +20,15 @@ from django.utils import timezone
 
 from customers.analytics import churn, rfm
 from customers.analytics.bgnbd import FitError
-from customers.analytics.clv import ClvModel, clv_fit, clv_predict
+from customers.analytics.clv import ClvModel, ClvPrediction, clv_fit, clv_predict
 from customers.analytics.signals import signals_build
-from customers.analytics.summary import OrderDays, order_days_load, purchase_days, purchase_summary
+from customers.analytics.summary import (
+    OrderDays,
+    PurchaseSummary,
+    order_days_load,
+    purchase_days,
+    purchase_summary,
+)
 from customers.analytics.writing import rows_insert, rows_upsert
 from customers.models import ClvFit, CustomerScore, Signal
 from kpis.periods import GRAINS, add_months, period_start
@@ -98,17 +104,25 @@ class CustomerValues:
     lifecycles: dict[str, tuple[date, np.ndarray]]
 
 
-def churn_risk_as_of(
-    *,
-    tenant: Tenant,
-    days: OrderDays,
-    end: int,
-    model: ClvModel | None,
-    discount_rate: float,
-) -> np.ndarray:
-    """Each customer's churn risk on their history up to the day ordinal `end` (nan for a
-    customer without a purchase by then). The model is today's fit: what changed is the
-    customer's own behaviour, not the parameters."""
+@dataclass
+class ChurnState:
+    """Where each customer stands on the day ordinal `end`: their purchase summary and days,
+    whether the inter-purchase rule counts them as churned, the model's prediction (None
+    without a fit) and the churn risk (nan for a customer without a purchase by then)."""
+
+    summary: PurchaseSummary
+    customer: np.ndarray  # purchase days up to `end`: customer index and day ordinal
+    day: np.ndarray
+    churned: np.ndarray
+    prediction: ClvPrediction | None
+    churn_risk: np.ndarray
+
+
+def churn_state(
+    *, tenant: Tenant, days: OrderDays, end: int, model: ClvModel | None, discount_rate: float
+) -> ChurnState:
+    """The churn state on the customers' history up to `end`, scored with `model` (for an
+    earlier `end`, today's fit: what changed is the customer's own behaviour)."""
     n = days.n_customers
     summary = purchase_summary(days, end)
     c, d, _ = purchase_days(days, end)
@@ -116,7 +130,8 @@ def churn_risk_as_of(
     is_churned = churn.churned(summary, threshold, end)
     prediction = clv_predict(model, summary, discount_rate) if model is not None else None
     p_alive = prediction.p_alive if prediction else np.full(n, np.nan)
-    return np.where(summary.has_purchase, churn.churn_risk(p_alive, is_churned), np.nan)
+    risk = np.where(summary.has_purchase, churn.churn_risk(p_alive, is_churned), np.nan)
+    return ChurnState(summary, c, d, is_churned, prediction, risk)
 
 
 def customer_scores_compute(
@@ -132,16 +147,15 @@ def customer_scores_compute(
         discount_rate = discount_rate_of(tenant)
     end = as_of.toordinal()
     n = days.n_customers
-    summary = purchase_summary(days, end)
-    c, d, _ = purchase_days(days, end)
-    threshold = churn.churn_thresholds(c, d, n, float(tenant.churn_k))
-    is_churned = churn.churned(summary, threshold, end)
-    nan = np.full(n, np.nan)
-    prediction = clv_predict(model, summary, discount_rate) if model is not None else None
-    p_alive = prediction.p_alive if prediction else nan
-    churn_risk_before = churn_risk_as_of(
+    now = churn_state(tenant=tenant, days=days, end=end, model=model, discount_rate=discount_rate)
+    before = churn_state(
         tenant=tenant, days=days, end=end - RISING_DAYS, model=model, discount_rate=discount_rate
     )
+    summary, c, d, is_churned, prediction = (
+        now.summary, now.customer, now.day, now.churned, now.prediction
+    )  # fmt: skip
+    nan = np.full(n, np.nan)
+    p_alive = prediction.p_alive if prediction else nan
     year_start = trailing_year_start(as_of)
     in_year = days.window(year_start, end)
     revenue = days.per_customer(days.amount, in_year)
@@ -164,8 +178,8 @@ def customer_scores_compute(
         "expected_purchases_12m": prediction.expected_purchases_12m if prediction else nan,
         "expected_aov": prediction.expected_aov if prediction else nan,
         "clv_12m": prediction.clv_12m if prediction else nan,
-        "churn_risk": np.where(summary.has_purchase, churn.churn_risk(p_alive, is_churned), np.nan),
-        "churn_risk_before": churn_risk_before,
+        "churn_risk": now.churn_risk,
+        "churn_risk_before": before.churn_risk,
         "churned": is_churned,
         "lifecycle": lifecycles["month"][1],
         "rfm_r": r,

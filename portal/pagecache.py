@@ -1,4 +1,5 @@
-"""Rendered page content, cached per tenant data version (docs/performance.md, "Pages").
+"""Rendered page content, cached per tenant data version (docs/architecture.md, "Pages and the
+page cache").
 
 The portfolio, department and board pages only change when the tenant's data changes: a
 nightly recompute, an import, an inline edit. Their content block is rendered once per
@@ -14,8 +15,8 @@ Invalidation is by version, never by guessing which page a write touches:
   bookkeeping tables (sessions, login throttling, the audit trail, API-token last-use) don't
   count.
 - When the request ends, and when a `tenant_context` block ends (tasks, commands), the tenants
-  written to get `data_version = data_version + 1`, in autocommit, after the work's own
-  transactions have committed. A task's bulk writes (COPY through psycopg) happen inside its
+  written to get `data_version = data_version + 1`, after the work's own transactions have
+  committed (inside an application transaction the bump waits for its commit). A task's bulk writes (COPY through psycopg) happen inside its
   `tenant_context` beside ORM writes to its JobRun, so they are covered too.
 
 What a cached fragment must not freeze is filled in per request: the CSRF token (rendered as a
@@ -157,15 +158,14 @@ def flush_writes(using: str = "default") -> None:
 @cache
 def templates_fingerprint() -> str:
     """Changes when a template or a compiled translation changes (a deploy)."""
-    roots = [Path(settings.BASE_DIR)]
+    root = Path(settings.BASE_DIR)
     digest = hashlib.sha1(usedforsecurity=False)
-    for root in roots:
-        for pattern in ("*/templates/**/*.html", "templates/**/*.html", "locale/**/*.mo"):
-            for path in sorted(root.glob(pattern)):
-                if ".venv" in path.parts:
-                    continue
-                stat = path.stat()
-                digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    for pattern in ("*/templates/**/*.html", "templates/**/*.html", "locale/**/*.mo"):
+        for path in sorted(root.glob(pattern)):
+            if ".venv" in path.parts:
+                continue
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
     return digest.hexdigest()[:12]
 
 

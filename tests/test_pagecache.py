@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kpis.models import Measurement, Target
-from kpis.tests.pages_data import build
+from kpis.tests.pages_data import build, row_text
 from portal.models import Tenant
 from portal.pagecache import flush_writes, is_data_write
 from portal.tenancy import tenant_context
@@ -29,12 +29,6 @@ def data(tenant, members):
     built = build(tenant, members, reps=2)
     flush_writes()  # the set-up's own writes (made outside any request or task) count now
     return built
-
-
-def row_text(html: str, kpi_id: int) -> str:
-    match = re.search(rf'<tr id="kpi-row-{kpi_id}".*?</tr>', html, re.S)
-    assert match, f"no row for KPI {kpi_id}"
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
 
 def without_csrf(html: str) -> str:

@@ -6,6 +6,7 @@ Every number the pages show is set here, so the tests can work out what to expec
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -61,6 +62,13 @@ def paced_status(value: float, minimum: float, stretch: float, today: date) -> s
     if value >= stretch * share:
         return "On track"
     return "At risk" if value >= minimum * share else "Off track"
+
+
+def row_text(html: str, kpi_id: int) -> str:
+    """A department KPI tree row as a person reads it: tags dropped, whitespace collapsed."""
+    match = re.search(rf'<tr id="kpi-row-{kpi_id}".*?</tr>', html, re.S)
+    assert match, f"no row for KPI {kpi_id}"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
 
 def paced_change(value: float, earlier: float, today: date) -> str:

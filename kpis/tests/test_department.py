@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kpis.models import CheckIn, Kpi, Target
-from kpis.tests.pages_data import build, paced_change, paced_status
+from kpis.tests.pages_data import build, paced_change, paced_status, row_text
 from personas.models import Persona
 from portal.models import Department, DepartmentMember, Role
 from portal.tenancy import tenant_context
@@ -24,12 +24,6 @@ def text(response) -> str:
     """The page as a person reads it: tags dropped, whitespace collapsed."""
     html = re.sub(r"<[^>]+>", " ", response.content.decode())
     return re.sub(r"\s+", " ", html)
-
-
-def row_text(html: str, kpi_id: int) -> str:
-    match = re.search(rf'<tr id="kpi-row-{kpi_id}".*?</tr>', html, re.S)
-    assert match, f"no row for KPI {kpi_id}"
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
 
 @pytest.fixture

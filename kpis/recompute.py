@@ -12,18 +12,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from kpis.metrics import CATALOGUE
 from kpis.metrics.facts import load_facts
 from kpis.metrics.registry import compute_series
-from kpis.metrics.store import measurements_upsert
+from kpis.metrics.store import MeasurementWriter
 from kpis.models import Kpi, Measurement
-from kpis.periods import GRAINS, add_months, is_closed, period_start, periods_between
+from kpis.periods import GRAINS, MONTHS_IN, add_months, is_closed, period_start, periods_between
 from portal.locks import tenant_lock
 from portal.models import JobRun, Tenant
+from portal.pagecache import note_write
 
 FIRST_RUN_MONTHS = 24
 LOCK = "recompute"
@@ -105,7 +105,6 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     fresh = {k.pk for k in kpis if k.pk not in measured}
     result.first_run = bool(fresh)
     keys = sorted({k.metric_key for k in kpis})
-    rows: list[tuple] = []
     plans = []
     for grain in GRAINS:
         candidates, open_ = target_periods(tenant=tenant, grain=grain, as_of=as_of)
@@ -119,6 +118,8 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     steps = len(plans) + 1
     if not plans:
         return result
+    now = timezone.now()  # one time and job for every row of the run
+    job_id = job.pk if job is not None else None
     # The facts are loaded once, for the earliest period any grain needs, and then measured
     # in months, quarters and years without touching the database again.
     needs = frozenset().union(*(CATALOGUE[k].needs for k in keys))
@@ -132,45 +133,96 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     )
     if progress is not None:
         progress(1, steps)
-    for step, (grain, candidates, open_, periods, first) in enumerate(plans, start=2):
-        result.periods += len(periods)
-        facts = all_facts.regrain(grain, first)
-        # {metric key: {(scope, member): [value per period of facts.periods]}}
-        series = compute_series(keys=keys, facts=facts)
-        position = {period: index for index, period in enumerate(facts.periods)}
-        every, still_open = set(candidates), set(open_)
-        now = timezone.now()
-        job_id = job.pk if job is not None else None
-        for kpi in kpis:
-            wanted = every if (force_closed or kpi.pk in fresh) else still_open
-            # (period, its index, the previous period's index, last year's index)
-            slots = [
-                (period, index, index - 1 if index else None, position.get(add_months(period, -12)))
-                for index, period in enumerate(facts.periods)
-                if period in wanted
-            ]
-            by_member = series.get(kpi.metric_key, {})
-            for scope, member in sorted(by_member):
-                values = by_member[(scope, member)]
-                for period, index, previous, last_year in slots:
-                    rows.append(  # the columns of kpis.metrics.store.COLUMNS
-                        (
-                            tenant.pk,
-                            kpi.pk,
-                            scope,
-                            member,
-                            grain,
-                            period,
-                            values[index],
-                            None if previous is None else values[previous],
-                            None if last_year is None else values[last_year],
-                            job_id,
-                            now,
-                        )
-                    )
-        if progress is not None:
-            progress(step, steps)
-    with transaction.atomic():
-        measurements_upsert(rows)
-    result.measurements = len(rows)
+    writer = MeasurementWriter()
+    try:
+        for step, (grain, candidates, open_, periods, first) in enumerate(plans, start=2):
+            result.periods += len(periods)
+            _measure_grain(
+                writer,
+                tenant,
+                kpis,
+                fresh,
+                force_closed,
+                grain,
+                candidates,
+                open_,
+                periods,
+                all_facts.regrain(grain, first, only=_needed(grain, periods)),
+                job_id,
+                now,
+            )
+            if progress is not None:
+                progress(step, steps)
+    except BaseException:
+        writer.abort()
+        raise
+    result.measurements = writer.close()
+    if result.measurements:
+        note_write()  # written on the writer's connection: the pages' data changed
     return result
+
+
+BATCH = 5000  # rows handed to the writer at a time
+
+
+def _needed(grain, periods: list[date]) -> set[date]:
+    """The periods to measure: those written, the ones before them and the same ones a year
+    earlier (for the changes). A night with no fresh KPI measures a handful of periods."""
+    length = MONTHS_IN[grain]
+    return {q for p in periods for q in (p, add_months(p, -length), add_months(p, -12))}
+
+
+def _measure_grain(
+    writer, tenant, kpis, fresh, force_closed, grain, candidates, open_, periods, facts, job_id, now
+) -> None:
+    """Compute one grain's metrics, KPI by KPI, handing the rows to the writer in batches (it
+    stores one batch while the next is computed)."""
+    length = MONTHS_IN[grain]
+    position = {period: index for index, period in enumerate(facts.periods)}
+    every, still_open = set(candidates), set(open_)
+    series: dict[str, dict] = {}  # metric key -> {(scope, member): [value per period]}
+    rows: list[tuple] = []  # of KPIs measured before: upserted
+    new_rows: list[tuple] = []  # of fresh KPIs (none stored yet): inserted
+    for kpi in sorted(kpis, key=lambda k: (k.metric_key, k.pk)):
+        if kpi.metric_key not in series:
+            series[kpi.metric_key] = compute_series(keys=[kpi.metric_key], facts=facts)[
+                kpi.metric_key
+            ]
+        wanted = every if (force_closed or kpi.pk in fresh) else still_open
+        # (period, its index, the previous period's index, last year's index)
+        slots = [
+            (
+                period,
+                index,
+                position.get(add_months(period, -length)),
+                position.get(add_months(period, -12)),
+            )
+            for index, period in enumerate(facts.periods)
+            if period in wanted
+        ]
+        by_member = series[kpi.metric_key]
+        out = new_rows if kpi.pk in fresh else rows
+        for scope, member in sorted(by_member):
+            values = by_member[(scope, member)]
+            for period, index, previous, last_year in slots:
+                out.append(  # the columns of kpis.metrics.store.COLUMNS
+                    (
+                        tenant.pk,
+                        kpi.pk,
+                        scope,
+                        member,
+                        grain,
+                        period,
+                        values[index],
+                        None if previous is None else values[previous],
+                        None if last_year is None else values[last_year],
+                        job_id,
+                        now,
+                    )
+                )
+        for batch, new in ((rows, False), (new_rows, True)):
+            if len(batch) >= BATCH:
+                writer.write(batch[:], new=new)
+                batch.clear()
+    writer.write(rows)
+    writer.write(new_rows, new=True)

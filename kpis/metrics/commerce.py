@@ -21,16 +21,24 @@ def _sum(facts: Facts, name: str, online: int | None = None) -> np.ndarray:
     return array.sum(axis=0) if online is None else array[online]
 
 
+def _scoped(facts: Facts, name: str, online: int | None = None):
+    """Per scope member and period: the sum of the customer x month fact `name` ("net" for
+    gross - returns), all channels or online (1) only; computed once per run and name."""
+    if name == "net":
+        return facts.scope_sums(f"net:{online}", lambda: _net(facts, online))
+    return facts.scope_sums(f"{name}:{online}", lambda: _sum(facts, name, online))
+
+
 @metric("revenue", label=_("Revenue (net)"), unit="currency", additive=True)
 def revenue(facts: Facts):
     """Net revenue: all orders' amounts with returns as negative amounts, in the period."""
-    return as_lists(facts.by_scope(facts.sum_over_periods(_net(facts))))
+    return as_lists(_scoped(facts, "net"))
 
 
 @metric("gross_revenue", label=_("Gross revenue"), unit="currency", additive=True)
 def gross_revenue(facts: Facts):
     """Gross revenue: amounts of non-return orders only."""
-    return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "gross"))))
+    return as_lists(_scoped(facts, "gross"))
 
 
 @metric(
@@ -38,64 +46,63 @@ def gross_revenue(facts: Facts):
 )
 def returns_amount(facts: Facts):
     """Value of returns in the period, as a positive number."""
-    return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "returns"))))
+    return as_lists(_scoped(facts, "returns"))
 
 
 @metric("online_revenue", label=_("Online revenue (net)"), unit="currency", additive=True)
 def online_revenue(facts: Facts):
     """Net revenue of orders and returns through online channels (web, app, EDI, s2s by default)."""
-    return as_lists(facts.by_scope(facts.sum_over_periods(_net(facts, online=1))))
+    return as_lists(_scoped(facts, "net", online=1))
 
 
 @metric("ecommerce_share", label=_("E-commerce share"), unit="percent")
 def ecommerce_share(facts: Facts):
     """Online net revenue / total net revenue x 100."""
-    online = facts.by_scope(facts.sum_over_periods(_net(facts, online=1)))
-    total = facts.by_scope(facts.sum_over_periods(_net(facts)))
+    online = _scoped(facts, "net", online=1)
+    total = _scoped(facts, "net")
     return ratio(online, total, 100)
 
 
 @metric("orders", label=_("Orders"), unit="count", additive=True)
 def orders(facts: Facts):
     """Number of non-return orders."""
-    return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "orders"))))
+    return as_lists(_scoped(facts, "orders"))
 
 
 @metric("online_orders", label=_("Online orders"), unit="count", additive=True)
 def online_orders(facts: Facts):
     """Number of non-return orders through online channels."""
-    return as_lists(facts.by_scope(facts.sum_over_periods(_sum(facts, "orders", online=1))))
+    return as_lists(_scoped(facts, "orders", online=1))
 
 
 @metric("aov", label=_("Average order value"), unit="currency")
 def aov(facts: Facts):
     """Gross revenue / orders."""
-    gross = facts.by_scope(facts.sum_over_periods(_sum(facts, "gross")))
-    count = facts.by_scope(facts.sum_over_periods(_sum(facts, "orders")))
+    gross = _scoped(facts, "gross")
+    count = _scoped(facts, "orders")
     return ratio(gross, count)
 
 
 @metric("online_aov", label=_("Online average order value"), unit="currency")
 def online_aov(facts: Facts):
     """Online gross revenue / online orders."""
-    gross = facts.by_scope(facts.sum_over_periods(_sum(facts, "gross", online=1)))
-    count = facts.by_scope(facts.sum_over_periods(_sum(facts, "orders", online=1)))
+    gross = _scoped(facts, "gross", online=1)
+    count = _scoped(facts, "orders", online=1)
     return ratio(gross, count)
 
 
 @metric("order_frequency", label=_("Orders per ordering customer"), unit="ratio")
 def order_frequency(facts: Facts):
     """Non-return orders in the period / customers with at least one non-return order in it."""
-    per_period = facts.sum_over_periods(_sum(facts, "orders"))
-    ordering = (per_period > 0).astype(float)
-    return ratio(facts.by_scope(per_period), facts.by_scope(ordering))
+    ordering = (facts.sum_over_periods(_sum(facts, "orders")) > 0).astype(float)
+    return ratio(_scoped(facts, "orders"), facts.by_scope(ordering))
 
 
 @metric("returns_rate", label=_("Returns rate"), unit="percent", direction="down")
 def returns_rate(facts: Facts):
     """Returned value / gross revenue x 100."""
-    returned = facts.by_scope(facts.sum_over_periods(_sum(facts, "returns")))
-    gross = facts.by_scope(facts.sum_over_periods(_sum(facts, "gross")))
+    returned = _scoped(facts, "returns")
+    gross = _scoped(facts, "gross")
     return ratio(returned, gross, 100)
 
 

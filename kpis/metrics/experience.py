@@ -17,8 +17,8 @@ COMPANY = ("company",)
 def nps(facts: Facts):
     """% promoters (9-10) - % detractors (0-6) of the NPS answers in the period (-100..100)."""
     a = facts.arrays
-    net = facts.by_scope(facts.sum_over_periods(a["nps_promoters"] - a["nps_detractors"]))
-    answers = facts.by_scope(facts.sum_over_periods(a["nps_n"]))
+    net = facts.scope_sums("nps_net", lambda: a["nps_promoters"] - a["nps_detractors"])
+    answers = facts.scope_sums("nps_n", a["nps_n"])
     return ratio(net, answers, 100)
 
 
@@ -27,8 +27,8 @@ def ces(facts: Facts):
     """Mean of the CES answers (1-7) in the period."""
     a = facts.arrays
     return ratio(
-        facts.by_scope(facts.sum_over_periods(a["ces_sum"])),
-        facts.by_scope(facts.sum_over_periods(a["ces_n"])),
+        facts.scope_sums("ces_sum", a["ces_sum"]),
+        facts.scope_sums("ces_n", a["ces_n"]),
     )
 
 

@@ -8,12 +8,15 @@ months of the tenant.
 
 from __future__ import annotations
 
+import contextvars
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import psycopg
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from psycopg import sql as pgsql
@@ -80,10 +83,13 @@ class Facts:
     def month_axis_index(self, day: date) -> int:
         return month_index(day) - self.month0
 
-    def regrain(self, grain: Grain, first: date) -> Facts:
-        """The same facts (arrays shared, nothing reloaded) measured in other periods; the
-        month axis must already reach 12 months before `first`."""
+    def regrain(self, grain: Grain, first: date, only: set[date] | None = None) -> Facts:
+        """The same facts (arrays shared, nothing reloaded) measured in other periods: those
+        of `grain` from `first` on, or only those of them in `only`; the month axis must
+        already reach 12 months before `first`."""
         periods = _periods(self.tenant, grain, first, self.as_of, self.as_of)
+        if only is not None:
+            periods = [p for p in periods if p in only]
         if periods and month_index(periods[0]) - TRAILING_MONTHS < self.month0:
             raise ValueError("these facts do not reach back far enough for that grain")
         months, days = _period_maps(periods, grain, self.as_of, self.month0)
@@ -111,6 +117,22 @@ class Facts:
         for p, (first, last) in enumerate(self.period_months):
             out[:, p] = monthly[:, first : last + 1].sum(axis=1)
         return out
+
+    def scope_sums(self, name: str, monthly) -> dict[tuple[str, str], np.ndarray]:
+        """by_scope(sum_over_periods(monthly)) of a customer x month array: summed per scope
+        member first, once per run (cached as `name`, shared by every grain and every metric
+        that sums the same array), then over each period's months on the small member x month
+        matrix. `monthly` is the (C, M) array or a function giving it (called at most once).
+        Only for sums: a value that is not additive per customer needs by_scope."""
+
+        def per_member():
+            values = monthly() if callable(monthly) else monthly
+            sums = self.by_scope(values)
+            return list(sums), np.stack(list(sums.values()))
+
+        keys, matrix = self.extra_cached(f"scope_months:{name}", per_member)
+        per_period = self.sum_over_periods(matrix)
+        return {key: per_period[i] for i, key in enumerate(keys)}
 
     def at_period_end(self, monthly: np.ndarray) -> np.ndarray:
         """The value in the last month of each period: (C, M) -> (C, P)."""
@@ -219,6 +241,10 @@ def load_facts(
         period_days=period_days,
     )
     _load_customers(facts)
+    if needs & {"web", "influence"} and needs & {"orders", "days", "channels", "influence"}:
+        # The two large reads overlap: the web activity on a second connection while this
+        # one reads the orders (each is mostly the server's time, and there are two cores).
+        facts.extra["web_rows_pending"] = _in_background(lambda: _web_rows_load(facts))
     loaders = {
         "orders": _load_orders,
         "days": _load_order_days,
@@ -436,65 +462,94 @@ def _order_rows(facts: Facts) -> np.ndarray:
     return facts.extra_cached("order_rows", load)
 
 
+def _in_background(read) -> Future | None:
+    """Run `read` (database reads only) in a thread on its own connection, with this
+    context's tenant (row-level security follows it). Only on PostgreSQL in autocommit: a
+    second connection cannot see an open transaction's rows (tests run in one), so there the
+    caller reads in this thread instead (None)."""
+    if not _binary_columns() or connection.in_atomic_block:
+        return None
+    future: Future = Future()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            future.set_result(context.run(read))
+        except BaseException as error:  # handed to the caller by future.result()
+            future.set_exception(error)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threading.Thread(target=run, name="koers-facts-read", daemon=True).start()
+    return future
+
+
 def _web_rows(facts: Facts) -> np.ndarray:
     """Web activity from N days before the month axis (web-influence windows reach back) to
-    the end of the as-of day, one record per event."""
+    the end of the as-of day, one record per event (read in the background when
+    load_facts started that)."""
 
     def load() -> np.ndarray:
-        tz = facts.tenant.tzinfo
-        start, end = _window(facts)
-        start -= timedelta(days=getattr(facts.tenant, "web_influence_days", WEB_INFLUENCE_DAYS))
-        if _binary_columns():
-            kinds = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(WEB_KINDS))
-            raw = _pg_columns(
-                [
-                    ("customer", "customer_id", "i8"),
-                    ("contact", "COALESCE(contact_id, -1)", "i8"),
-                    ("ts", "occurred_at", "tz"),
-                    ("kind", f"(CASE kind {kinds} ELSE -1 END)::smallint", "i2"),
-                ],
-                "customers_webactivity WHERE tenant_id = {tenant} AND occurred_at >= {start} "
-                "AND occurred_at < {end}",
-                {"tenant": facts.tenant.pk, "start": start, "end": end},
-            )
-            accounts = np.array(
-                Contact.objects.filter(tenant=facts.tenant, has_web_account=True).values_list(
-                    "id", flat=True
-                ),
-                dtype=np.int64,
-            )
-            raw_fields = _fields(raw)
-            raw_fields["account"] = np.isin(raw["contact"], accounts)
-            rows = _rows(WEB_ROW, {**raw_fields, "day": _local_day(raw["ts"], tz)})
-        else:
-            values = (
-                WebActivity.objects.filter(
-                    tenant=facts.tenant, occurred_at__gte=start, occurred_at__lt=end
-                )
-                .order_by()
-                .values_list(
-                    "customer_id", "contact_id", "occurred_at", "kind", "contact__has_web_account"
-                )
-            )
-            code = {k: i for i, k in enumerate(WEB_KINDS)}
-            rows = np.array(
-                [
-                    (
-                        c,
-                        -1 if ct is None else ct,
-                        at.astimezone(tz).date().toordinal(),
-                        _micros(at),
-                        code.get(kind, -1),
-                        bool(account),
-                    )
-                    for c, ct, at, kind, account in values
-                ],
-                dtype=np.dtype(WEB_ROW),
-            ).reshape(-1)
-        rows["customer"] = _customer_positions(facts, rows["customer"])
-        return rows[rows["customer"] >= 0]
+        pending = facts.extra.pop("web_rows_pending", None)
+        return pending.result() if pending is not None else _web_rows_load(facts)
 
     return facts.extra_cached("web_rows", load)
+
+
+def _web_rows_load(facts: Facts) -> np.ndarray:
+    """The web rows of _web_rows, read from the database."""
+    tz = facts.tenant.tzinfo
+    start, end = _window(facts)
+    start -= timedelta(days=getattr(facts.tenant, "web_influence_days", WEB_INFLUENCE_DAYS))
+    if _binary_columns():
+        kinds = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(WEB_KINDS))
+        raw = _pg_columns(
+            [
+                ("customer", "customer_id", "i8"),
+                ("contact", "COALESCE(contact_id, -1)", "i8"),
+                ("ts", "occurred_at", "tz"),
+                ("kind", f"(CASE kind {kinds} ELSE -1 END)::smallint", "i2"),
+            ],
+            "customers_webactivity WHERE tenant_id = {tenant} AND occurred_at >= {start} "
+            "AND occurred_at < {end}",
+            {"tenant": facts.tenant.pk, "start": start, "end": end},
+        )
+        accounts = np.array(
+            Contact.objects.filter(tenant=facts.tenant, has_web_account=True).values_list(
+                "id", flat=True
+            ),
+            dtype=np.int64,
+        )
+        raw_fields = _fields(raw)
+        raw_fields["account"] = np.isin(raw["contact"], accounts)
+        rows = _rows(WEB_ROW, {**raw_fields, "day": _local_day(raw["ts"], tz)})
+    else:
+        values = (
+            WebActivity.objects.filter(
+                tenant=facts.tenant, occurred_at__gte=start, occurred_at__lt=end
+            )
+            .order_by()
+            .values_list(
+                "customer_id", "contact_id", "occurred_at", "kind", "contact__has_web_account"
+            )
+        )
+        code = {k: i for i, k in enumerate(WEB_KINDS)}
+        rows = np.array(
+            [
+                (
+                    c,
+                    -1 if ct is None else ct,
+                    at.astimezone(tz).date().toordinal(),
+                    _micros(at),
+                    code.get(kind, -1),
+                    bool(account),
+                )
+                for c, ct, at, kind, account in values
+            ],
+            dtype=np.dtype(WEB_ROW),
+        ).reshape(-1)
+    rows["customer"] = _customer_positions(facts, rows["customer"])
+    return rows[rows["customer"] >= 0]
 
 
 def _in_window(facts: Facts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -4,13 +4,22 @@ PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFL
 (about ten times faster than Django's bulk_create for tens of thousands of rows, and no
 model instance per row). Elsewhere: bulk_create with update_conflicts. Both run inside the
 caller's transaction, so a killed worker leaves nothing half-written.
+
+MeasurementWriter takes the rows of a run batch by batch: on PostgreSQL outside a
+transaction it stores each batch on a second connection while the caller computes the next
+(the database works on the other core), all in that connection's one transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import queue
+import threading
+from concurrent.futures import Future
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from kpis.models import Measurement
 
@@ -32,15 +41,18 @@ KEY = ("tenant_id", "kpi_id", "scope", "member", "grain", "period_start")
 Row = tuple[
     int, int, str, str, str, date, float | None, float | None, float | None, int | None, datetime
 ]
-STAGE = "koers_measurement_stage"
 
 
-def measurements_upsert(rows: list[Row]) -> int:
-    """Insert or update measurements by (tenant, KPI, scope, member, grain, period start)."""
+def measurements_upsert(rows: list[Row], *, new: bool = False) -> int:
+    """Insert or update measurements by (tenant, KPI, scope, member, grain, period start).
+
+    `new`: the caller knows none of these rows exists yet (a KPI's first run, under the
+    recompute's lock), so they are inserted without the conflict check, which costs about as
+    much as the insert itself; the unique constraint still refuses a duplicate."""
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        return _postgres_upsert(rows)
+        return _postgres_upsert(rows, new=new)
     Measurement.objects.bulk_create(
         [Measurement(**dict(zip(COLUMNS, row, strict=True))) for row in rows],
         batch_size=2000,
@@ -51,10 +63,50 @@ def measurements_upsert(rows: list[Row]) -> int:
     return len(rows)
 
 
-def _postgres_upsert(rows: list[Row]) -> int:
+STAGE = "koers_measurement_stage"
+# COPY's text format: tab-separated, \N for NULL; backslash, tab and newline escaped.
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(rows: list[Row]) -> bytes:
+    """The rows in COPY text format, formatted here with one f-string per row (psycopg's
+    write_row costs several times more). Tenant, job and time are the run's constants and
+    are formatted once; floats are written exactly (repr)."""
+
+    def number(value) -> str:
+        return "\\N" if value is None else float.__repr__(float(value))
+
+    def text(value) -> str:
+        return "\\N" if value is None else str(value).translate(_ESCAPE)
+
+    def middle(r) -> str:
+        return (
+            f"{r[1]}\t{text(r[2])}\t{text(r[3])}\t{text(r[4])}\t{r[5].isoformat()}\t"
+            f"{number(r[6])}\t{number(r[7])}\t{number(r[8])}"
+        )
+
+    def tail(r) -> str:
+        return f"\t{text(r[9])}\t{r[10].isoformat()}\n"
+
+    first = rows[0]
+    if all((r[0], r[9], r[10]) == (first[0], first[9], first[10]) for r in rows):
+        head, end = f"{first[0]}\t", tail(first)
+        lines = (f"{head}{middle(r)}{end}" for r in rows)
+    else:
+        lines = (f"{r[0]}\t{middle(r)}{tail(r)}" for r in rows)
+    return "".join(lines).encode()
+
+
+def _postgres_upsert(rows: list[Row], *, new: bool) -> int:
     columns = ", ".join(COLUMNS)
     updated = [c for c in COLUMNS if c not in KEY]
     table = Measurement._meta.db_table
+    conflict = (
+        ""
+        if new
+        else f" ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in updated)
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(
@@ -62,12 +114,84 @@ def _postgres_upsert(rows: list[Row]) -> int:
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {STAGE} "
-            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in updated)
-        )
+            copy.write(_copy_text(rows))
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {STAGE}{conflict}")
         cursor.execute(f"DROP TABLE {STAGE}")
     return len(rows)
+
+
+_COMMIT, _ABORT = object(), object()
+
+
+class WriteAborted(Exception):
+    """The run that fed the writer failed: its rows were rolled back."""
+
+
+class MeasurementWriter:
+    """Upsert a run's measurements, batch by batch, all or nothing.
+
+    write() hands over a batch; close() commits them all and raises the writer's error if it
+    had one; abort() rolls them all back. On PostgreSQL in autocommit the batches are stored
+    on a second connection in a thread while the caller goes on, with the foreign keys
+    checked per statement (not all at the commit) so that the checks overlap too. Inside a
+    transaction (tests) or on SQLite the batches are kept and stored at close() in the
+    caller's own transaction: a second connection would not see its uncommitted rows."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._kept: list[tuple[list[Row], bool]] = []
+        self._queue: queue.Queue | None = None
+        self._done: Future = Future()
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self._queue = queue.Queue()
+            context = contextvars.copy_context()
+            threading.Thread(
+                target=context.run, args=(self._run,), name="koers-measurements", daemon=True
+            ).start()
+
+    def write(self, rows: list[Row], *, new: bool = False) -> None:
+        if not rows:
+            return
+        self.count += len(rows)
+        if self._queue is None:
+            self._kept.append((rows, new))
+            return
+        if self._done.done():
+            self._done.result()  # the writer failed: its error, now
+        self._queue.put((rows, new))
+
+    def close(self) -> int:
+        """Commit every batch; the number of rows written."""
+        if self._queue is None:
+            with transaction.atomic():
+                for rows, new in self._kept:
+                    measurements_upsert(rows, new=new)
+            return self.count
+        self._queue.put(_COMMIT)
+        self._done.result()
+        return self.count
+
+    def abort(self) -> None:
+        """Roll back every batch (the caller failed); waits for the writer to stop."""
+        self._kept = []
+        if self._queue is None:
+            return
+        self._queue.put(_ABORT)
+        with contextlib.suppress(WriteAborted):
+            self._done.result()
+
+    def _run(self) -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                while (item := self._queue.get()) is not _COMMIT:
+                    if item is _ABORT:
+                        raise WriteAborted
+                    rows, new = item
+                    measurements_upsert(rows, new=new)
+            self._done.set_result(None)
+        except BaseException as error:  # handed to the caller by close() or write()
+            self._done.set_exception(error)
+        finally:
+            connections.close_all()  # this thread's connection only

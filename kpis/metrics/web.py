@@ -13,7 +13,7 @@ WEB = ("web",)
 
 def _count_metric(kind: str):
     def compute(facts: Facts):
-        return as_lists(facts.by_scope(facts.sum_over_periods(facts.arrays[f"web_{kind}"])))
+        return as_lists(facts.scope_sums(f"web_{kind}", facts.arrays[f"web_{kind}"]))
 
     return compute
 
@@ -53,8 +53,8 @@ def active_web_users_share(facts: Facts):
 )
 def conversion(facts: Facts):
     """Online non-return orders / web sessions x 100, in the period."""
-    orders = facts.by_scope(facts.sum_over_periods(facts.arrays["orders"][1]))
-    sessions = facts.by_scope(facts.sum_over_periods(facts.arrays["web_session"]))
+    orders = facts.scope_sums("orders:1", facts.arrays["orders"][1])
+    sessions = facts.scope_sums("web_session", facts.arrays["web_session"])
     return ratio(orders, sessions, 100)
 
 
@@ -68,4 +68,4 @@ def conversion(facts: Facts):
 def web_influenced_revenue(facts: Facts):
     """Amount of offline-channel, non-return orders placed within N days (tenant setting,
     default 7) after a web session of the same customer."""
-    return as_lists(facts.by_scope(facts.sum_over_periods(facts.arrays["web_influenced"])))
+    return as_lists(facts.scope_sums("web_influenced", facts.arrays["web_influenced"]))

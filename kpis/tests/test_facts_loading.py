@@ -172,3 +172,41 @@ def test_the_binary_columns_give_the_same_facts_as_the_row_by_row_path(shop, mon
     assert date(2025, 3, 29).toordinal() in first_customer_days.tolist()
     assert date(2025, 3, 30).toordinal() in first_customer_days.tolist()
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+@pytest.mark.django_db(transaction=True)  # a second connection sees committed rows only
+def test_the_web_activity_read_beside_the_orders_gives_the_same_facts(shop, monkeypatch):
+    """On PostgreSQL outside a transaction, load_facts reads the web activity on a second
+    connection while it reads the orders; the facts are the same as read one after the
+    other, and the tenant's row-level security applies there too. Inside a transaction
+    (and on SQLite) it reads in its own thread."""
+    started = []
+    background = facts_module._in_background
+
+    def spy(read):
+        future = background(read)
+        started.append(future)
+        return future
+
+    monkeypatch.setattr(facts_module, "_in_background", spy)
+    with tenant_context(shop):
+        beside = _facts(shop)
+        monkeypatch.setattr(facts_module, "_in_background", lambda read: None)
+        after = _facts(shop)
+    if connection.vendor == "postgresql":
+        assert started and started[0] is not None and started[0].done()
+    else:
+        assert started == [None]
+    for name in after.arrays:
+        assert np.array_equal(beside.arrays[name], after.arrays[name], equal_nan=True), name
+    assert beside.arrays["web_session"].sum() > 0 and beside.arrays["web_influenced"].sum() > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_background_read_fails_the_load(shop, monkeypatch):
+    def broken(facts):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(facts_module, "_web_rows_load", broken)
+    with tenant_context(shop), pytest.raises(RuntimeError, match="connection lost"):
+        _facts(shop)

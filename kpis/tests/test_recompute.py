@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
 from customers.models import Customer, Order
 from customers.services import channels_ensure
 from kpis import recompute as recompute_module
+from kpis.metrics import store as store_module
 from kpis.models import Kpi, Measurement, Target
 from kpis.recompute import measurements_recompute
 from kpis.services import recompute_run, target_set, target_split
@@ -144,13 +146,13 @@ def test_a_failure_while_writing_leaves_no_partial_period(shop, monkeypatch):
         amount=Decimal("5.00"),
         channel=shop["channels"]["web"],
     )
-    original = recompute_module.measurements_upsert
+    original = store_module.measurements_upsert
 
-    def write_some_then_die(rows):
-        original(rows[: len(rows) // 2])
+    def write_some_then_die(rows, **kwargs):
+        original(rows[: len(rows) // 2], **kwargs)
         raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(recompute_module, "measurements_upsert", write_some_then_die)
+    monkeypatch.setattr(store_module, "measurements_upsert", write_some_then_die)
     job = JobRun.objects.create(tenant=shop["tenant"], kind="recompute")
     with pytest.raises(RuntimeError):
         recompute_run(tenant=shop["tenant"], job=job, as_of=AS_OF)
@@ -273,3 +275,92 @@ def test_split_a_company_target_evenly_or_by_last_year(shop):
     )
     split = dict(Target.objects.filter(scope="department").values_list("member", "minimum"))
     assert split == {members[0]: Decimal(750), members[1]: Decimal(250)}
+
+
+# -- the writer on its own connection (PostgreSQL outside a transaction) ----------------------
+
+
+def every_value(tenant):
+    return sorted(
+        Measurement.objects.filter(tenant=tenant).values_list(
+            "kpi_id",
+            "scope",
+            "member",
+            "grain",
+            "period_start",
+            "value",
+            "previous_value",
+            "last_year_value",
+        )
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_measurements_written_beside_the_computation_are_those_of_one_transaction(
+    shop, monkeypatch
+):
+    """Outside a transaction, PostgreSQL stores each batch on a second connection while the
+    next is computed; the rows are the same as written in the caller's transaction, batch
+    size or not."""
+    monkeypatch.setattr(recompute_module, "BATCH", 7)  # many batches
+    threads = []
+    writer_class = store_module.MeasurementWriter
+
+    class Spy(writer_class):
+        def __init__(self):
+            super().__init__()
+            threads.append(self._queue is not None)
+
+    monkeypatch.setattr(recompute_module, "MeasurementWriter", Spy)
+    tenant = shop["tenant"]
+    first = measurements_recompute(tenant=tenant, as_of=AS_OF)
+    beside = every_value(tenant)
+    Measurement.objects.filter(tenant=tenant).delete()
+    with transaction.atomic():
+        measurements_recompute(tenant=tenant, as_of=AS_OF)
+    assert every_value(tenant) == beside and len(beside) == first.measurements > 7
+    assert threads == [connection.vendor == "postgresql", False]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["writing", "computing"])
+def test_a_failure_beside_the_writer_leaves_every_stored_value(shop, monkeypatch, where):
+    """A failure in the writer's third batch, or in the computation after batches were
+    handed over, rolls back every batch of the run: the values stay as they were."""
+    tenant = shop["tenant"]
+    measurements_recompute(tenant=tenant, as_of=AS_OF)
+    before = every_value(tenant)
+    Order.objects.create(
+        tenant=tenant,
+        external_id="LATE",
+        customer=shop["c1"],
+        placed_at=datetime(2026, 4, 12, tzinfo=UTC),
+        amount=Decimal("7.00"),
+        channel=shop["channels"]["web"],
+    )
+    Measurement.objects.filter(tenant=tenant, grain="year").delete()  # a fresh run's inserts too
+    before_year_gone = every_value(tenant)
+    monkeypatch.setattr(recompute_module, "BATCH", 5)
+    if where == "writing":
+        original, calls = store_module.measurements_upsert, []
+
+        def third_fails(rows, **kwargs):
+            calls.append(len(rows))
+            if len(calls) == 3:
+                raise RuntimeError("disk full")
+            return original(rows, **kwargs)
+
+        monkeypatch.setattr(store_module, "measurements_upsert", third_fails)
+    else:
+        original_compute, seen = recompute_module.compute_series, []
+
+        def fails_late(*, keys, facts):
+            seen.append(keys)
+            if len(seen) == 2:  # after the first metric's batches went to the writer
+                raise RuntimeError("out of memory")
+            return original_compute(keys=keys, facts=facts)
+
+        monkeypatch.setattr(recompute_module, "compute_series", fails_late)
+    with pytest.raises(RuntimeError):
+        measurements_recompute(tenant=tenant, as_of=AS_OF)
+    assert every_value(tenant) == before_year_gone != before

@@ -167,12 +167,28 @@ class Measurement(TenantOwned):
     value = models.FloatField(null=True)
     previous_value = models.FloatField(null=True)
     last_year_value = models.FloatField(null=True)
+    # Bookkeeping: the run that computed the value, the member who entered a manual one. A
+    # recompute writes tens of thousands of rows, and each foreign key or index costs every
+    # row: the run is a plain reference without a database constraint or index (Django sets
+    # it to NULL when a run is deleted, which nothing does but an admin), and only the
+    # (few) entered values are indexed by member.
     job = models.ForeignKey(
-        "portal.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "portal.JobRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     computed_at = models.DateTimeField(default=timezone.now)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -186,6 +202,11 @@ class Measurement(TenantOwned):
             models.Index(
                 fields=["tenant", "grain", "period_start", "scope"],
                 name="measurement_tenant_period",
+            ),
+            models.Index(
+                fields=["tenant", "entered_by"],
+                condition=models.Q(entered_by__isnull=False),
+                name="measurement_entered_by",
             ),
         ]
 

@@ -209,27 +209,37 @@ def share_of_wallet(facts: Facts):
 )
 def returns_only_customers(facts: Facts):
     """Customers whose orders in the 90 days up to the period's end are all returns (at least one)."""
-    out = np.zeros((facts.n_customers, facts.n_periods))
-    order_customers, order_days = facts.extra["order_days"]
-    return_customers, return_days = facts.extra["return_days"]
-    for p, (_start, end) in enumerate(facts.period_days):
-        low = end - RETURNS_ONLY_DAYS
-        returned = np.bincount(
-            return_customers[(return_days > low) & (return_days <= end)],
-            minlength=facts.n_customers,
-        )
-        ordered = np.bincount(
-            order_customers[(order_days > low) & (order_days <= end)], minlength=facts.n_customers
-        )
-        out[:, p] = (returned > 0) & (ordered == 0)
-    return as_lists(facts.by_scope(out))
+    ends = np.array([end for _start, end in facts.period_days], dtype=np.int64)
+    returned = _last_day_at_or_before(facts, "return_days", ends) > ends - RETURNS_ONLY_DAYS
+    ordered = _last_day_at_or_before(facts, "order_days", ends) > ends - RETURNS_ONLY_DAYS
+    return as_lists(facts.by_scope((returned & ~ordered).astype(float)))
+
+
+def _last_day_at_or_before(facts: Facts, name: str, ends: np.ndarray) -> np.ndarray:
+    """(C, P): each customer's last day of extra[name] (distinct (customer, day) pairs,
+    sorted) at or before each period end; -1 when none. One binary search for all customers
+    and periods at once."""
+    customers, days = facts.extra[name]
+    if not len(days) or not len(ends):
+        return np.full((facts.n_customers, len(ends)), -1, dtype=np.int64)
+    shift = int(max(days.max(), ends.max()) + 1).bit_length()
+    keys = (customers.astype(np.int64) << shift) | days
+    queries = (np.arange(facts.n_customers, dtype=np.int64)[:, None] << shift) | ends[None, :]
+    position = np.searchsorted(keys, queries.ravel(), side="right") - 1
+    found = position >= 0
+    found[found] = customers[position[found]] == (queries.ravel()[found] >> shift)
+    last = np.where(found, days[np.maximum(position, 0)], -1)
+    return last.reshape(facts.n_customers, len(ends))
 
 
 def koesterklant_matrix(facts: Facts) -> np.ndarray:
     """(C, P): 1 for the top decile of customers by trailing-12-month online net revenue
     (among customers with positive online revenue; ties at the boundary included)."""
-    online = facts.arrays["gross"][1] - facts.arrays["returns"][1]
-    trailing = facts.at_period_end(facts.trailing(online))
+    online = facts.extra_cached(
+        "trailing:online_net",
+        lambda: facts.trailing(facts.arrays["gross"][1] - facts.arrays["returns"][1]),
+    )
+    trailing = facts.at_period_end(online)
     out = np.zeros_like(trailing)
     for p in range(facts.n_periods):
         values = trailing[:, p]
@@ -237,7 +247,8 @@ def koesterklant_matrix(facts: Facts) -> np.ndarray:
         if positive.size == 0:
             continue
         top = math.ceil(positive.size * KOESTER_SHARE)
-        threshold = np.sort(positive)[::-1][top - 1]
+        # The top-th largest value (what a full sort would give, without the sort).
+        threshold = np.partition(positive, positive.size - top)[positive.size - top]
         out[:, p] = values >= threshold
     return out
 

@@ -575,6 +575,10 @@ def _searchsorted_pairs(
     major: np.ndarray, minor: np.ndarray, q_major: np.ndarray, q_minor: np.ndarray
 ) -> np.ndarray:
     """For (major, minor) pairs sorted lexicographically: how many are <= each query pair."""
+    packed = _packed_keys(major, minor, q_major, q_minor)
+    if packed is not None:  # one integer per pair: a plain binary search
+        keys, queries = packed
+        return np.searchsorted(keys, queries, side="right")
     n = len(major)
     both_major = np.concatenate([major, q_major])
     both_minor = np.concatenate([minor, q_minor])
@@ -586,6 +590,21 @@ def _searchsorted_pairs(
     queries = is_query[order] == 1
     out[order[queries] - n] = seen[queries]
     return out
+
+
+def _packed_keys(major, minor, q_major, q_minor):
+    """(major, minor) pairs of non-negative majors as single int64 keys ordered like the
+    pairs, or None when they do not fit in 63 bits."""
+    if not len(major) or not len(q_major):
+        return None
+    low = min(int(minor.min()), int(q_minor.min()))
+    span = max(int(minor.max()), int(q_minor.max())) - low + 1
+    top = max(int(major.max()), int(q_major.max()))
+    shift = span.bit_length()
+    if min(int(major.min()), int(q_major.min())) < 0 or top.bit_length() + shift > 62:
+        return None
+    pack = lambda a, b: (a.astype(np.int64) << shift) | (b.astype(np.int64) - low)  # noqa: E731
+    return pack(major, minor), pack(q_major, q_minor)
 
 
 def _load_customers(facts: Facts) -> None:
@@ -831,7 +850,8 @@ def _load_web_influence(facts: Facts) -> None:
     # Sessions sorted by (customer, time); for each order, the latest session of the same
     # customer at or before the order: influenced when it is at most N days earlier.
     s_customer, s_ts = web["customer"][session], web["ts"][session]
-    order = np.lexsort((s_ts, s_customer))
+    packed = _packed_keys(s_customer, s_ts, s_customer[:1], s_ts[:1])
+    order = np.argsort(packed[0]) if packed is not None else np.lexsort((s_ts, s_customer))
     s_customer, s_ts = s_customer[order], s_ts[order]
     o_customer, o_ts = rows["customer"][offline], rows["ts"][offline]
     position = _searchsorted_pairs(s_customer, s_ts, o_customer, o_ts) - 1

@@ -81,10 +81,13 @@ def test_searchsorted_pairs_counts_the_pairs_at_or_before_each_query():
     queries = list(
         zip(rng.integers(0, 21, 300).tolist(), rng.integers(-1, 51, 300).tolist(), strict=True)
     )
-    got = _searchsorted_pairs(
-        major, minor, np.array([q[0] for q in queries]), np.array([q[1] for q in queries])
-    )
-    assert got.tolist() == [sum(1 for p in pairs if p <= q) for q in queries]
+    q_major, q_minor = np.array([q[0] for q in queries]), np.array([q[1] for q in queries])
+    expected = [sum(1 for p in pairs if p <= q) for q in queries]
+    assert _searchsorted_pairs(major, minor, q_major, q_minor).tolist() == expected  # packed
+    # Minors too wide to pack beside the majors in one integer: the merge of both lists.
+    wide = 1 << 57
+    got = _searchsorted_pairs(major, minor * wide, q_major, q_minor * wide)
+    assert got.tolist() == expected
 
 
 @pytest.fixture

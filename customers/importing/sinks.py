@@ -1,7 +1,7 @@
 """Where validated rows go: one upsert per import, set-based on each database.
 
-PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT DO UPDATE
-that touches only rows whose values differ (so a repeated import changes nothing).
+PostgreSQL: COPY into a temporary table, then one UPDATE of the rows whose values differ and
+one INSERT of the new ones (so a repeated import changes nothing).
 SQLite: batched executemany of the same upsert.
 Both run inside the caller's transaction: an error anywhere writes nothing.
 """
@@ -23,7 +23,7 @@ def make_sink(kind: Kind, *, tenant: Tenant, dry_run: bool) -> AbstractContextMa
     if dry_run:
         return NullSink()
     if connection.vendor == "postgresql":
-        return PostgresSink(kind)
+        return PostgresSink(kind, tenant)
     return SqliteSink(kind, tenant)
 
 
@@ -74,7 +74,11 @@ class NullSink(AbstractContextManager):
 
 
 class PostgresSink(AbstractContextManager):
-    """COPY into a temporary table in chunks, then one upsert into the real table.
+    """COPY into a temporary table in chunks, then merge into the real table: one UPDATE of
+    the rows whose values differ and one INSERT of the new ones (instead of one INSERT ...
+    ON CONFLICT, whose speculative insertion costs about as much again per row). Imports of
+    one kind for one tenant wait for each other (a lock until commit), so no other import
+    adds the same keys in between.
 
     PostgreSQL refuses COPY FROM into a table with row-level security for a role subject to it,
     hence the temporary table. Each chunk is its own short COPY, so that between chunks the
@@ -85,13 +89,18 @@ class PostgresSink(AbstractContextManager):
     STAGE = "koers_import_stage"
     CHUNK = 5000
 
-    def __init__(self, kind: Kind):
+    def __init__(self, kind: Kind, tenant: Tenant):
         self.kind = kind
+        self.tenant_id = tenant.pk
         self.columns = kind.target_columns()
 
     def __enter__(self):
         self.cursor = connection.cursor()
         self.cols = ", ".join(map(_q, self.columns))
+        self.cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"koers-import:{self.kind.name}:{self.tenant_id}"],
+        )
         self.cursor.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
         self.cursor.execute(
             f"CREATE TEMP TABLE {self.STAGE} ON COMMIT DROP AS "
@@ -112,14 +121,29 @@ class PostgresSink(AbstractContextManager):
             self.buffer = []
 
     def finish(self) -> tuple[int, int]:
+        """Merge the staged rows into the table: (created, updated)."""
         self._write_buffer()
-        sql = upsert_sql(self.kind, f"SELECT {self.cols} FROM {self.STAGE}", "IS DISTINCT FROM")
-        self.cursor.execute(
-            f"WITH up AS ({sql} RETURNING (xmax = 0) AS inserted) "
-            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+        kind, stage, cursor = self.kind, self.STAGE, self.cursor
+        table = _q(kind.table)
+        key = ["tenant_id", *kind.key]
+        updated_columns = [c for c in self.columns if c not in key]
+        match = " AND ".join(f"t.{_q(c)} = s.{_q(c)}" for c in key)
+        cursor.execute(f"ANALYZE {stage}")
+        updated = 0
+        if updated_columns:
+            changed = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in updated_columns)
+            cursor.execute(
+                f"WITH up AS (UPDATE {table} t SET "
+                + ", ".join(f"{_q(c)} = s.{_q(c)}" for c in updated_columns)
+                + f" FROM {stage} s WHERE {match} AND ({changed}) RETURNING 1) "
+                "SELECT count(*) FROM up"
+            )
+            updated = cursor.fetchone()[0]
+        cursor.execute(
+            f"INSERT INTO {table} ({self.cols}) SELECT {self.cols} FROM {stage} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
         )
-        created, updated = self.cursor.fetchone()
-        return created, updated
+        return cursor.rowcount, updated
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.cursor.close()

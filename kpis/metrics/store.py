@@ -12,16 +12,12 @@ transaction it stores each batch on a second connection while the caller compute
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import queue
-import threading
-from concurrent.futures import Future
 from datetime import date, datetime
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from kpis.models import Measurement
+from portal.db import background
 
 # One row: the columns below, in this order.
 COLUMNS = (
@@ -120,78 +116,49 @@ def _postgres_upsert(rows: list[Row], *, new: bool) -> int:
     return len(rows)
 
 
-_COMMIT, _ABORT = object(), object()
-
-
-class WriteAborted(Exception):
-    """The run that fed the writer failed: its rows were rolled back."""
-
-
 class MeasurementWriter:
     """Upsert a run's measurements, batch by batch, all or nothing.
 
-    write() hands over a batch; close() commits them all and raises the writer's error if it
-    had one; abort() rolls them all back. On PostgreSQL in autocommit the batches are stored
-    on a second connection in a thread while the caller goes on, with the foreign keys
-    checked per statement (not all at the commit) so that the checks overlap too. Inside a
-    transaction (tests) or on SQLite the batches are kept and stored at close() in the
-    caller's own transaction: a second connection would not see its uncommitted rows."""
+    write() hands over a batch; close() commits them all and raises the first error;
+    abort() rolls them all back. On PostgreSQL in autocommit the batches are stored on a
+    second connection while the caller computes the next (portal.db.background); inside a
+    transaction (tests) or on SQLite they are kept and stored at close() in the caller's own
+    transaction."""
 
     def __init__(self) -> None:
         self.count = 0
         self._kept: list[tuple[list[Row], bool]] = []
-        self._queue: queue.Queue | None = None
-        self._done: Future = Future()
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self._queue = queue.Queue()
-            context = contextvars.copy_context()
-            threading.Thread(
-                target=context.run, args=(self._run,), name="koers-measurements", daemon=True
-            ).start()
+        self._beside = (
+            background.BackgroundTransaction(name="koers-measurements")
+            if (background.available())
+            else None
+        )
 
     def write(self, rows: list[Row], *, new: bool = False) -> None:
         if not rows:
             return
         self.count += len(rows)
-        if self._queue is None:
+        if self._beside is None:
             self._kept.append((rows, new))
-            return
-        if self._done.done():
-            self._done.result()  # the writer failed: its error, now
-        self._queue.put((rows, new))
+        else:
+            self._beside.submit(_upsert, rows, new)
 
     def close(self) -> int:
         """Commit every batch; the number of rows written."""
-        if self._queue is None:
+        if self._beside is None:
             with transaction.atomic():
                 for rows, new in self._kept:
                     measurements_upsert(rows, new=new)
-            return self.count
-        self._queue.put(_COMMIT)
-        self._done.result()
+        else:
+            self._beside.commit()
         return self.count
 
     def abort(self) -> None:
-        """Roll back every batch (the caller failed); waits for the writer to stop."""
+        """Roll back every batch (the caller failed)."""
         self._kept = []
-        if self._queue is None:
-            return
-        self._queue.put(_ABORT)
-        with contextlib.suppress(WriteAborted):
-            self._done.result()
+        if self._beside is not None:
+            self._beside.abort()
 
-    def _run(self) -> None:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                while (item := self._queue.get()) is not _COMMIT:
-                    if item is _ABORT:
-                        raise WriteAborted
-                    rows, new = item
-                    measurements_upsert(rows, new=new)
-            self._done.set_result(None)
-        except BaseException as error:  # handed to the caller by close() or write()
-            self._done.set_exception(error)
-        finally:
-            connections.close_all()  # this thread's connection only
+
+def _upsert(rows: list[Row], new: bool) -> int:
+    return measurements_upsert(rows, new=new)  # looked up at call time (tests replace it)

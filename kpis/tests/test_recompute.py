@@ -309,7 +309,7 @@ def test_measurements_written_beside_the_computation_are_those_of_one_transactio
     class Spy(writer_class):
         def __init__(self):
             super().__init__()
-            threads.append(self._queue is not None)
+            threads.append(self._beside is not None)
 
     monkeypatch.setattr(recompute_module, "MeasurementWriter", Spy)
     tenant = shop["tenant"]

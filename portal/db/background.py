@@ -1,0 +1,82 @@
+"""One transaction on a second connection, fed by the caller while it goes on computing.
+
+Bulk writers (the recompute's measurements, the importer's rows) spend about as long in the
+database as in Python. A BackgroundTransaction runs their write steps in a thread on its own
+connection, in one transaction, so PostgreSQL works on the other core while the caller
+prepares the next batch. Foreign keys are checked per statement (`SET CONSTRAINTS ALL
+IMMEDIATE`), so the checks overlap the caller's work too instead of all waiting for the
+commit. All or nothing: commit() commits every step or raises the first step's error;
+abort() (or any failure) rolls every step back.
+
+Only on PostgreSQL in autocommit: inside a transaction (tests, atomic requests) a second
+connection would not see the caller's uncommitted rows, and SQLite has one writer. There
+`available()` is false and callers write in their own transaction as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from django.db import connection, connections, transaction
+
+_COMMIT, _ABORT = object(), object()
+
+
+class Aborted(Exception):
+    """The caller gave up: every step was rolled back."""
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+class BackgroundTransaction:
+    """submit(fn, *args) runs fn(*args) in the thread, inside the transaction, in order;
+    commit() returns their results. Use `available()` first. The caller's tenant (row-level
+    security) and acting user carry over to the thread."""
+
+    def __init__(self, *, name: str = "koers-writer") -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self._done: Future = Future()
+        context = contextvars.copy_context()
+        threading.Thread(target=context.run, args=(self._run,), name=name, daemon=True).start()
+
+    def submit(self, fn: Callable[..., Any], *args, **kwargs) -> None:
+        if self._done.done():
+            self._done.result()  # a step failed: its error, now
+        self._queue.put((fn, args, kwargs))
+
+    def commit(self) -> list:
+        """Wait for every step, commit, and return the steps' results in order."""
+        self._queue.put(_COMMIT)
+        return self._done.result()
+
+    def abort(self) -> None:
+        """Roll back every step; waits for the thread to stop. Harmless after a failure."""
+        self._queue.put(_ABORT)
+        # Aborted, or the step's error that the caller has already seen.
+        with contextlib.suppress(Exception):
+            self._done.result()
+
+    def _run(self) -> None:
+        results: list = []
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                while (item := self._queue.get()) is not _COMMIT:
+                    if item is _ABORT:
+                        raise Aborted
+                    fn, args, kwargs = item
+                    results.append(fn(*args, **kwargs))
+            self._done.set_result(results)
+        except BaseException as error:  # handed to the caller by submit() or commit()
+            self._done.set_exception(error)
+        finally:
+            connections.close_all()  # this thread's connection only

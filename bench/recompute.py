@@ -5,7 +5,7 @@ customers / 50 reps), generated once into the scratch database and reused. KPIs:
 set plus one per catalogue metric, the heaviest realistic set.
 Targets (issue 5): full recompute <= 10x the scan; nightly incremental <= 2x.
 
-Measured (each timed on its own):
+Measured (each timed on its own; medians of three rounds, the scan timed in each):
 - full: the KPI measurements of a first run (every KPI, every scope, 24 months of months,
   quarters and years), i.e. `kpis.recompute` without the customer-score and persona steps;
 - nightly: the same right after, the open periods only (what runs every night);
@@ -42,33 +42,36 @@ def scan_seconds(tenant, runs: int = 3) -> list[float]:
     return [scan() for _ in range(runs)]
 
 
-def measure(tenant, *, as_of: date, pipeline: bool = True) -> dict:
+def measure(tenant, *, as_of: date, pipeline: bool = True, rounds: int = 3) -> dict:
+    """Medians of `rounds` rounds, each: the scan, a full recompute into an emptied table,
+    the nightly one after it. The machines drift by tens of percent between minutes, so the
+    scan is timed in every round, right beside what it is the baseline of."""
     from django.db import connection
 
     from kpis import recompute
     from kpis.models import Measurement
     from portal.tenancy import tenant_context
 
+    scans, fulls, nightlies = [], [], []
     with tenant_context(tenant):
-        scans = scan_seconds(tenant)
-        Measurement.objects.filter(tenant=tenant).delete()
-        # A first run writes into a table without the dead rows of this benchmark's earlier
-        # runs (these machines run PostgreSQL without autovacuum).
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE kpis_measurement")
         steps, recompute.TENANT_STEPS = recompute.TENANT_STEPS, ()
         try:
-            started = time.perf_counter()
-            full = recompute.measurements_recompute(tenant=tenant, as_of=as_of)
-            full_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            nightly = recompute.measurements_recompute(tenant=tenant, as_of=as_of)
-            nightly_seconds = time.perf_counter() - started
+            for _ in range(rounds):
+                scans += scan_seconds(tenant, runs=2)
+                Measurement.objects.filter(tenant=tenant).delete()
+                # A first run writes into a table without the dead rows of this benchmark's
+                # earlier runs (these machines run PostgreSQL without autovacuum).
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE kpis_measurement")
+                started = time.perf_counter()
+                full = recompute.measurements_recompute(tenant=tenant, as_of=as_of)
+                fulls.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                nightly = recompute.measurements_recompute(tenant=tenant, as_of=as_of)
+                nightlies.append(time.perf_counter() - started)
         finally:
             recompute.TENANT_STEPS = steps
-        # The baseline is timed before and after the recompute runs: the machine's speed
-        # drifts between minutes, and the ratio should compare like with like.
-        baseline = statistics.median(scans + scan_seconds(tenant))
+        scans += scan_seconds(tenant, runs=2)
         job_seconds = None
         if pipeline:
             started = time.perf_counter()
@@ -76,11 +79,14 @@ def measure(tenant, *, as_of: date, pipeline: bool = True) -> dict:
             job_seconds = time.perf_counter() - started
     return {
         "tenant": tenant.slug,
-        "scan": baseline,
-        "full": full_seconds,
+        "scan": statistics.median(scans),
+        "full": statistics.median(fulls),
+        "full_runs": fulls,
         "full_measurements": full.measurements,
-        "nightly": nightly_seconds,
+        "nightly": statistics.median(nightlies),
+        "nightly_runs": nightlies,
         "nightly_measurements": nightly.measurements,
+        "scans": scans,
         "job": job_seconds,
     }
 
@@ -113,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"nightly ({figures['nightly_measurements']:,})", figures["nightly"], nightly_ratio, 2),
     ):
         print(f"{label:<44}{seconds:>9.2f}{ratio:>8.2f}{target:>8}")
+    runs = lambda key: " / ".join(f"{v:.2f}" for v in figures[key])  # noqa: E731
+    print(f"runs: scan {runs('scans')}; full {runs('full_runs')}; nightly {runs('nightly_runs')}")
     if figures["job"] is not None:
         job = figures["job"]
         print(f"{'nightly tenant job (scores, personas, KPIs)':<44}{job:>9.2f}")

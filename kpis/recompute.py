@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -133,30 +133,18 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     )
     if progress is not None:
         progress(1, steps)
-    writer = MeasurementWriter()
+    run = _Run(tenant, kpis, fresh, force_closed, job_id, now, MeasurementWriter())
     try:
         for step, (grain, candidates, open_, periods, first) in enumerate(plans, start=2):
             result.periods += len(periods)
-            _measure_grain(
-                writer,
-                tenant,
-                kpis,
-                fresh,
-                force_closed,
-                grain,
-                candidates,
-                open_,
-                periods,
-                all_facts.regrain(grain, first, only=_needed(grain, periods)),
-                job_id,
-                now,
-            )
+            facts = all_facts.regrain(grain, first, only=_needed(grain, periods))
+            _measure_grain(run, grain=grain, candidates=candidates, open_=open_, facts=facts)
             if progress is not None:
                 progress(step, steps)
     except BaseException:
-        writer.abort()
+        run.writer.abort()
         raise
-    result.measurements = writer.close()
+    result.measurements = run.writer.close()
     if result.measurements:
         note_write()  # written on the writer's connection: the pages' data changed
     return result
@@ -172,23 +160,35 @@ def _needed(grain, periods: list[date]) -> set[date]:
     return {q for p in periods for q in (p, add_months(p, -length), add_months(p, -12))}
 
 
-def _measure_grain(
-    writer, tenant, kpis, fresh, force_closed, grain, candidates, open_, periods, facts, job_id, now
-) -> None:
+@dataclass
+class _Run:
+    """What every grain of one recompute shares."""
+
+    tenant: Tenant
+    kpis: list[Kpi]
+    fresh: set[int]  # KPIs without measurements: every candidate period, inserted
+    force_closed: bool
+    job_id: int | None
+    now: datetime
+    writer: MeasurementWriter
+
+
+def _measure_grain(run: _Run, *, grain, candidates, open_, facts) -> None:
     """Compute one grain's metrics, KPI by KPI, handing the rows to the writer in batches (it
     stores one batch while the next is computed)."""
+    tenant, fresh, writer, job_id, now = run.tenant, run.fresh, run.writer, run.job_id, run.now
     length = MONTHS_IN[grain]
     position = {period: index for index, period in enumerate(facts.periods)}
     every, still_open = set(candidates), set(open_)
     series: dict[str, dict] = {}  # metric key -> {(scope, member): [value per period]}
     rows: list[tuple] = []  # of KPIs measured before: upserted
     new_rows: list[tuple] = []  # of fresh KPIs (none stored yet): inserted
-    for kpi in sorted(kpis, key=lambda k: (k.metric_key, k.pk)):
+    for kpi in sorted(run.kpis, key=lambda k: (k.metric_key, k.pk)):
         if kpi.metric_key not in series:
             series[kpi.metric_key] = compute_series(keys=[kpi.metric_key], facts=facts)[
                 kpi.metric_key
             ]
-        wanted = every if (force_closed or kpi.pk in fresh) else still_open
+        wanted = every if (run.force_closed or kpi.pk in fresh) else still_open
         # (period, its index, the previous period's index, last year's index)
         slots = [
             (

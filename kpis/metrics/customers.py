@@ -8,7 +8,7 @@ import math
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from kpis.metrics.facts import Facts, as_lists, ratio
+from kpis.metrics.facts import Facts, as_lists, last_pair_at_or_before, ratio
 from kpis.metrics.registry import metric
 
 RETURNS_ONLY_DAYS = 90
@@ -220,15 +220,10 @@ def _last_day_at_or_before(facts: Facts, name: str, ends: np.ndarray) -> np.ndar
     sorted) at or before each period end; -1 when none. One binary search for all customers
     and periods at once."""
     customers, days = facts.extra[name]
-    if not len(days) or not len(ends):
-        return np.full((facts.n_customers, len(ends)), -1, dtype=np.int64)
-    shift = int(max(days.max(), ends.max()) + 1).bit_length()
-    keys = (customers.astype(np.int64) << shift) | days
-    queries = (np.arange(facts.n_customers, dtype=np.int64)[:, None] << shift) | ends[None, :]
-    position = np.searchsorted(keys, queries.ravel(), side="right") - 1
-    found = position >= 0
-    found[found] = customers[position[found]] == (queries.ravel()[found] >> shift)
-    last = np.where(found, days[np.maximum(position, 0)], -1)
+    q_customers = np.repeat(np.arange(facts.n_customers, dtype=np.int64), len(ends))
+    q_ends = np.tile(ends, facts.n_customers)
+    position = last_pair_at_or_before(customers, days, q_customers, q_ends)
+    last = np.where(position >= 0, days[np.maximum(position, 0)], -1) if len(days) else position
     return last.reshape(facts.n_customers, len(ends))
 
 

@@ -575,7 +575,7 @@ def _searchsorted_pairs(
     major: np.ndarray, minor: np.ndarray, q_major: np.ndarray, q_minor: np.ndarray
 ) -> np.ndarray:
     """For (major, minor) pairs sorted lexicographically: how many are <= each query pair."""
-    packed = _packed_keys(major, minor, q_major, q_minor)
+    packed = _packed_keys((major, minor), (q_major, q_minor))
     if packed is not None:  # one integer per pair: a plain binary search
         keys, queries = packed
         return np.searchsorted(keys, queries, side="right")
@@ -592,19 +592,32 @@ def _searchsorted_pairs(
     return out
 
 
-def _packed_keys(major, minor, q_major, q_minor):
-    """(major, minor) pairs of non-negative majors as single int64 keys ordered like the
-    pairs, or None when they do not fit in 63 bits."""
-    if not len(major) or not len(q_major):
+def last_pair_at_or_before(
+    major: np.ndarray, minor: np.ndarray, q_major: np.ndarray, q_minor: np.ndarray
+) -> np.ndarray:
+    """For (major, minor) pairs sorted lexicographically: the index of the last pair with the
+    query's major and a minor <= the query's, per query pair; -1 when there is none."""
+    position = _searchsorted_pairs(major, minor, q_major, q_minor) - 1
+    found = position >= 0
+    found[found] = major[position[found]] == q_major[found]
+    return np.where(found, position, -1)
+
+
+def _packed_keys(*pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray] | None:
+    """Each (major, minor) pair of arrays (non-negative majors) as single int64 keys, all
+    ordered like the pairs and comparable with each other; None when empty or when they do
+    not fit in 63 bits."""
+    if any(not len(major) for major, _ in pairs):
         return None
-    low = min(int(minor.min()), int(q_minor.min()))
-    span = max(int(minor.max()), int(q_minor.max())) - low + 1
-    top = max(int(major.max()), int(q_major.max()))
+    low = min(int(minor.min()) for _, minor in pairs)
+    span = max(int(minor.max()) for _, minor in pairs) - low + 1
+    top = max(int(major.max()) for major, _ in pairs)
     shift = span.bit_length()
-    if min(int(major.min()), int(q_major.min())) < 0 or top.bit_length() + shift > 62:
+    if min(int(major.min()) for major, _ in pairs) < 0 or top.bit_length() + shift > 62:
         return None
-    pack = lambda a, b: (a.astype(np.int64) << shift) | (b.astype(np.int64) - low)  # noqa: E731
-    return pack(major, minor), pack(q_major, q_minor)
+    return [
+        (major.astype(np.int64) << shift) | (minor.astype(np.int64) - low) for major, minor in pairs
+    ]
 
 
 def _load_customers(facts: Facts) -> None:
@@ -850,14 +863,13 @@ def _load_web_influence(facts: Facts) -> None:
     # Sessions sorted by (customer, time); for each order, the latest session of the same
     # customer at or before the order: influenced when it is at most N days earlier.
     s_customer, s_ts = web["customer"][session], web["ts"][session]
-    packed = _packed_keys(s_customer, s_ts, s_customer[:1], s_ts[:1])
+    packed = _packed_keys((s_customer, s_ts))
     order = np.argsort(packed[0]) if packed is not None else np.lexsort((s_ts, s_customer))
     s_customer, s_ts = s_customer[order], s_ts[order]
     o_customer, o_ts = rows["customer"][offline], rows["ts"][offline]
-    position = _searchsorted_pairs(s_customer, s_ts, o_customer, o_ts) - 1
+    position = last_pair_at_or_before(s_customer, s_ts, o_customer, o_ts)
     found = position >= 0
-    found[found] = s_customer[position[found]] == o_customer[found]
-    found[found] &= s_ts[position[found]] >= o_ts[found] - days * 86_400_000_000
+    found[found] = s_ts[position[found]] >= o_ts[found] - days * 86_400_000_000
     flat = (c[offline] * facts.n_months + m[offline])[found]
     influenced = np.bincount(
         flat,
@@ -867,4 +879,4 @@ def _load_web_influence(facts: Facts) -> None:
     facts.arrays["web_influenced"] = influenced.reshape(facts.n_customers, facts.n_months) / 100
 
 
-__all__ = ["Facts", "as_lists", "load_facts", "ratio"]
+__all__ = ["Facts", "as_lists", "last_pair_at_or_before", "load_facts", "ratio"]

@@ -8,15 +8,12 @@ months of the tenant.
 
 from __future__ import annotations
 
-import contextvars
-import threading
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import psycopg
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from psycopg import sql as pgsql
@@ -32,6 +29,7 @@ from customers.models import (
     WebActivity,
 )
 from kpis.periods import Grain, local_midnight, month_index, period_end, periods_between
+from portal.db import background
 from portal.models import Tenant
 
 TRAILING_MONTHS = 12
@@ -241,10 +239,19 @@ def load_facts(
         period_days=period_days,
     )
     _load_customers(facts)
-    if needs & {"web", "influence"} and needs & {"orders", "days", "channels", "influence"}:
+    reads_both = needs & {"web", "influence"} and needs & {
+        "orders",
+        "days",
+        "channels",
+        "influence",
+    }
+    if reads_both and background.available():
         # The two large reads overlap: the web activity on a second connection while this
         # one reads the orders (each is mostly the server's time, and there are two cores).
-        facts.extra["web_rows_pending"] = _in_background(lambda: _web_rows_load(facts))
+        # Not inside a transaction (tests): a second connection would not see its rows.
+        facts.extra["web_rows_pending"] = background.beside(
+            lambda: _web_rows_load(facts), name="koers-facts-read"
+        )
     loaders = {
         "orders": _load_orders,
         "days": _load_order_days,
@@ -460,28 +467,6 @@ def _order_rows(facts: Facts) -> np.ndarray:
         return rows[rows["customer"] >= 0]
 
     return facts.extra_cached("order_rows", load)
-
-
-def _in_background(read) -> Future | None:
-    """Run `read` (database reads only) in a thread on its own connection, with this
-    context's tenant (row-level security follows it). Only on PostgreSQL in autocommit: a
-    second connection cannot see an open transaction's rows (tests run in one), so there the
-    caller reads in this thread instead (None)."""
-    if not _binary_columns() or connection.in_atomic_block:
-        return None
-    future: Future = Future()
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            future.set_result(context.run(read))
-        except BaseException as error:  # handed to the caller by future.result()
-            future.set_exception(error)
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    threading.Thread(target=run, name="koers-facts-read", daemon=True).start()
-    return future
 
 
 def _web_rows(facts: Facts) -> np.ndarray:

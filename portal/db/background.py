@@ -1,9 +1,10 @@
-"""One transaction on a second connection, fed by the caller while it goes on computing.
+"""Database work on a second connection, beside the caller's.
 
-Bulk writers (the recompute's measurements, the importer's rows) spend about as long in the
-database as in Python. A BackgroundTransaction runs their write steps in a thread on its own
-connection, in one transaction, so PostgreSQL works on the other core while the caller
-prepares the next batch. Foreign keys are checked per statement (`SET CONSTRAINTS ALL
+`beside(fn)` runs one function (a large read) in a thread on its own connection while the
+caller goes on. The recompute's measurements spend about as long in the database as in
+Python: a BackgroundTransaction runs such write steps in a thread on its own connection, in
+one transaction, so PostgreSQL works on the other core while the caller prepares the next
+batch. Foreign keys are checked per statement (`SET CONSTRAINTS ALL
 IMMEDIATE`), so the checks overlap the caller's work too instead of all waiting for the
 commit. All or nothing: commit() commits every step or raises the first step's error;
 abort() (or any failure) rolls every step back.
@@ -36,6 +37,25 @@ def available() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
+def beside(fn: Callable[[], Any], *, name: str = "koers-beside") -> Future:
+    """Run fn() in a thread on its own connection, with the caller's context (tenant and
+    acting user, so row-level security follows); its result or error comes by the future.
+    Use `available()` first."""
+    future: Future = Future()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            future.set_result(context.run(fn))
+        except BaseException as error:  # handed to the caller by future.result()
+            future.set_exception(error)
+        finally:
+            connections.close_all()  # this thread's connection only
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
 class BackgroundTransaction:
     """submit(fn, *args) runs fn(*args) in the thread, inside the transaction, in order;
     commit() returns their results. Use `available()` first. The caller's tenant (row-level
@@ -43,9 +63,7 @@ class BackgroundTransaction:
 
     def __init__(self, *, name: str = "koers-writer") -> None:
         self._queue: queue.Queue = queue.Queue()
-        self._done: Future = Future()
-        context = contextvars.copy_context()
-        threading.Thread(target=context.run, args=(self._run,), name=name, daemon=True).start()
+        self._done: Future = beside(self._run, name=name)
 
     def submit(self, fn: Callable[..., Any], *args, **kwargs) -> None:
         if self._done.done():
@@ -64,19 +82,14 @@ class BackgroundTransaction:
         with contextlib.suppress(Exception):
             self._done.result()
 
-    def _run(self) -> None:
+    def _run(self) -> list:
         results: list = []
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                while (item := self._queue.get()) is not _COMMIT:
-                    if item is _ABORT:
-                        raise Aborted
-                    fn, args, kwargs = item
-                    results.append(fn(*args, **kwargs))
-            self._done.set_result(results)
-        except BaseException as error:  # handed to the caller by submit() or commit()
-            self._done.set_exception(error)
-        finally:
-            connections.close_all()  # this thread's connection only
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            while (item := self._queue.get()) is not _COMMIT:
+                if item is _ABORT:
+                    raise Aborted
+                fn, args, kwargs = item
+                results.append(fn(*args, **kwargs))
+        return results

@@ -9,11 +9,11 @@ Both run inside the caller's transaction: an error anywhere writes nothing.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import date, datetime
 
 from django.db import connection
 
 from customers.importing.kinds import Kind
+from portal.db.copytext import copy_value
 from portal.models import Tenant
 
 BATCH = 5000
@@ -43,23 +43,6 @@ def upsert_sql(kind: Kind, source: str, distinct_op: str) -> str:
         + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in updated)
         + f" WHERE {changed}"
     )
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value) -> str:
-    """One value in COPY's text format (faster than psycopg's per-row adaptation)."""
-    if value is None:
-        return "\\N"
-    cls = value.__class__
-    if cls is str:
-        return value.translate(_COPY_ESCAPES)
-    if cls is bool:
-        return "t" if value else "f"
-    if cls is datetime or cls is date:
-        return value.isoformat()
-    return str(value)
 
 
 class NullSink(AbstractContextManager):
@@ -110,7 +93,7 @@ class PostgresSink(AbstractContextManager):
         return self
 
     def add(self, row: tuple) -> None:
-        self.buffer.append("\t".join(map(_copy_text, row)))
+        self.buffer.append("\t".join(map(copy_value, row)))
         if len(self.buffer) >= self.CHUNK:
             self._write_buffer()
 

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 
 from kpis.models import Measurement
 from portal.db import background
+from portal.db.copytext import NULL, copy_value
 
 # One row: the columns below, in this order.
 COLUMNS = (
@@ -60,8 +61,6 @@ def measurements_upsert(rows: list[Row], *, new: bool = False) -> int:
 
 
 STAGE = "koers_measurement_stage"
-# COPY's text format: tab-separated, \N for NULL; backslash, tab and newline escaped.
-_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(rows: list[Row]) -> bytes:
@@ -69,20 +68,17 @@ def _copy_text(rows: list[Row]) -> bytes:
     write_row costs several times more). Tenant, job and time are the run's constants and
     are formatted once; floats are written exactly (repr)."""
 
-    def number(value) -> str:
-        return "\\N" if value is None else float.__repr__(float(value))
-
-    def text(value) -> str:
-        return "\\N" if value is None else str(value).translate(_ESCAPE)
+    def number(value) -> str:  # also numpy floats, whose str names the type
+        return NULL if value is None else float.__repr__(float(value))
 
     def middle(r) -> str:
         return (
-            f"{r[1]}\t{text(r[2])}\t{text(r[3])}\t{text(r[4])}\t{r[5].isoformat()}\t"
-            f"{number(r[6])}\t{number(r[7])}\t{number(r[8])}"
+            f"{r[1]}\t{copy_value(r[2])}\t{copy_value(r[3])}\t{copy_value(r[4])}\t"
+            f"{r[5].isoformat()}\t{number(r[6])}\t{number(r[7])}\t{number(r[8])}"
         )
 
     def tail(r) -> str:
-        return f"\t{text(r[9])}\t{r[10].isoformat()}\n"
+        return f"\t{copy_value(r[9])}\t{r[10].isoformat()}\n"
 
     first = rows[0]
     if all((r[0], r[9], r[10]) == (first[0], first[9], first[10]) for r in rows):
@@ -141,7 +137,7 @@ class MeasurementWriter:
         if self._beside is None:
             self._kept.append((rows, new))
         else:
-            self._beside.submit(_upsert, rows, new)
+            self._beside.submit(measurements_upsert, rows, new=new)
 
     def close(self) -> int:
         """Commit every batch; the number of rows written."""
@@ -158,7 +154,3 @@ class MeasurementWriter:
         self._kept = []
         if self._beside is not None:
             self._beside.abort()
-
-
-def _upsert(rows: list[Row], new: bool) -> int:
-    return measurements_upsert(rows, new=new)  # looked up at call time (tests replace it)

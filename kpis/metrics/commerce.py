@@ -21,7 +21,7 @@ def _sum(facts: Facts, name: str, online: int | None = None) -> np.ndarray:
     return array.sum(axis=0) if online is None else array[online]
 
 
-def _scoped(facts: Facts, name: str, online: int | None = None):
+def scoped(facts: Facts, name: str, online: int | None = None):
     """Per scope member and period: the sum of the customer x month fact `name` ("net" for
     gross - returns), all channels or online (1) only; computed once per run and name."""
     if name == "net":
@@ -32,13 +32,13 @@ def _scoped(facts: Facts, name: str, online: int | None = None):
 @metric("revenue", label=_("Revenue (net)"), unit="currency", additive=True)
 def revenue(facts: Facts):
     """Net revenue: all orders' amounts with returns as negative amounts, in the period."""
-    return as_lists(_scoped(facts, "net"))
+    return as_lists(scoped(facts, "net"))
 
 
 @metric("gross_revenue", label=_("Gross revenue"), unit="currency", additive=True)
 def gross_revenue(facts: Facts):
     """Gross revenue: amounts of non-return orders only."""
-    return as_lists(_scoped(facts, "gross"))
+    return as_lists(scoped(facts, "gross"))
 
 
 @metric(
@@ -46,48 +46,48 @@ def gross_revenue(facts: Facts):
 )
 def returns_amount(facts: Facts):
     """Value of returns in the period, as a positive number."""
-    return as_lists(_scoped(facts, "returns"))
+    return as_lists(scoped(facts, "returns"))
 
 
 @metric("online_revenue", label=_("Online revenue (net)"), unit="currency", additive=True)
 def online_revenue(facts: Facts):
     """Net revenue of orders and returns through online channels (web, app, EDI, s2s by default)."""
-    return as_lists(_scoped(facts, "net", online=1))
+    return as_lists(scoped(facts, "net", online=1))
 
 
 @metric("ecommerce_share", label=_("E-commerce share"), unit="percent")
 def ecommerce_share(facts: Facts):
     """Online net revenue / total net revenue x 100."""
-    online = _scoped(facts, "net", online=1)
-    total = _scoped(facts, "net")
+    online = scoped(facts, "net", online=1)
+    total = scoped(facts, "net")
     return ratio(online, total, 100)
 
 
 @metric("orders", label=_("Orders"), unit="count", additive=True)
 def orders(facts: Facts):
     """Number of non-return orders."""
-    return as_lists(_scoped(facts, "orders"))
+    return as_lists(scoped(facts, "orders"))
 
 
 @metric("online_orders", label=_("Online orders"), unit="count", additive=True)
 def online_orders(facts: Facts):
     """Number of non-return orders through online channels."""
-    return as_lists(_scoped(facts, "orders", online=1))
+    return as_lists(scoped(facts, "orders", online=1))
 
 
 @metric("aov", label=_("Average order value"), unit="currency")
 def aov(facts: Facts):
     """Gross revenue / orders."""
-    gross = _scoped(facts, "gross")
-    count = _scoped(facts, "orders")
+    gross = scoped(facts, "gross")
+    count = scoped(facts, "orders")
     return ratio(gross, count)
 
 
 @metric("online_aov", label=_("Online average order value"), unit="currency")
 def online_aov(facts: Facts):
     """Online gross revenue / online orders."""
-    gross = _scoped(facts, "gross", online=1)
-    count = _scoped(facts, "orders", online=1)
+    gross = scoped(facts, "gross", online=1)
+    count = scoped(facts, "orders", online=1)
     return ratio(gross, count)
 
 
@@ -95,14 +95,14 @@ def online_aov(facts: Facts):
 def order_frequency(facts: Facts):
     """Non-return orders in the period / customers with at least one non-return order in it."""
     ordering = (facts.sum_over_periods(_sum(facts, "orders")) > 0).astype(float)
-    return ratio(_scoped(facts, "orders"), facts.by_scope(ordering))
+    return ratio(scoped(facts, "orders"), facts.by_scope(ordering))
 
 
 @metric("returns_rate", label=_("Returns rate"), unit="percent", direction="down")
 def returns_rate(facts: Facts):
     """Returned value / gross revenue x 100."""
-    returned = _scoped(facts, "returns")
-    gross = _scoped(facts, "gross")
+    returned = scoped(facts, "returns")
+    gross = scoped(facts, "gross")
     return ratio(returned, gross, 100)
 
 

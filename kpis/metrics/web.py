@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
+from kpis.metrics.commerce import scoped
 from kpis.metrics.facts import Facts, as_lists, ratio
 from kpis.metrics.registry import metric
 
@@ -53,7 +54,7 @@ def active_web_users_share(facts: Facts):
 )
 def conversion(facts: Facts):
     """Online non-return orders / web sessions x 100, in the period."""
-    orders = facts.scope_sums("orders:1", facts.arrays["orders"][1])
+    orders = scoped(facts, "orders", online=1)
     sessions = facts.scope_sums("web_session", facts.arrays["web_session"])
     return ratio(orders, sessions, 100)
 

@@ -428,7 +428,8 @@ def account_lists(
 ) -> dict[str, list[Customer]]:
     """The first `limit` customers of each of ACCOUNT_LISTS (ties by name), from one pass
     over the member's accounts: a row number per list, partitioned by whether the row is on
-    it, so the joined rows are built once rather than once per list."""
+    it, so the joined rows are built once rather than once per list. Each customer gets
+    `last_order` (the channel and time of its last sale, or None)."""
     rows = customer_rows(tenant=tenant, membership=membership)
     positions, wanted = {}, Q()
     for name, (condition, order) in ACCOUNT_LISTS.items():
@@ -440,7 +441,25 @@ def account_lists(
             order_by=[*order, F("name").asc(), F("pk").asc()],
         )
         wanted |= Q(**{f"on_{name}": True, f"pos_{name}__lte": limit})
-    found = list(rows.annotate(**positions).filter(wanted).order_by())  # sorted below
+    found = list(
+        rows.annotate(**positions)
+        .filter(wanted)
+        .annotate(  # the last sale, stored by the nightly behaviour refresh
+            last_order_at=F("assignment__last_order_at"),
+            last_order_code=F("assignment__last_order_channel__code"),
+            last_order_label=F("assignment__last_order_channel__label"),
+        )
+        .order_by()  # sorted below
+    )
+    for customer in found:
+        customer.last_order = (
+            {
+                "channel": channel_label(customer.last_order_code, customer.last_order_label),
+                "placed_at": customer.last_order_at,
+            }
+            if customer.last_order_at is not None
+            else None
+        )
     return {
         name: sorted(
             (c for c in found if getattr(c, f"on_{name}") and getattr(c, f"pos_{name}") <= limit),
@@ -450,19 +469,10 @@ def account_lists(
     }
 
 
-def with_last_orders(*, tenant: Tenant, customers: list[Customer]) -> list[Customer]:
-    """Sets `last_order` (channel and time of the last order, or None) on each customer."""
-    last = last_orders(tenant=tenant, customer_ids=[c.pk for c in customers])
-    for customer in customers:
-        customer.last_order = last.get(customer.pk)
-    return customers
-
-
 def nudge_online(*, tenant: Tenant, membership: Membership, limit: int = LIST_SIZE) -> list:
     """Active accounts without online revenue in the last 12 months, biggest first (by
     12-month revenue, then CLV), with the channel and date of their last order."""
-    lists = account_lists(tenant=tenant, membership=membership, limit=limit)
-    return with_last_orders(tenant=tenant, customers=lists["nudge"])
+    return account_lists(tenant=tenant, membership=membership, limit=limit)["nudge"]
 
 
 def online_movers(*, tenant: Tenant, membership: Membership, as_of: date) -> dict:
@@ -499,30 +509,6 @@ def online_movers(*, tenant: Tenant, membership: Membership, as_of: date) -> dic
     for customer in risers + fallers:
         customer.change_size = abs(customer.online_change)
     return {"since": since, "risers": risers, "fallers": fallers}
-
-
-def last_orders(*, tenant: Tenant, customer_ids: list[int]) -> dict[int, dict]:
-    """The last non-return order's channel and time of a few customers (one query; an index
-    lookup per customer on (tenant, customer, placed_at), so keep the list short)."""
-    if not customer_ids:
-        return {}
-    latest = Order.objects.filter(tenant=tenant, customer=OuterRef("pk"), is_return=False).order_by(
-        "-placed_at"
-    )
-    rows = (
-        Customer.objects.filter(tenant=tenant, pk__in=customer_ids)
-        .annotate(
-            last_channel=Subquery(latest.values("channel__label")[:1]),
-            last_channel_code=Subquery(latest.values("channel__code")[:1]),
-            last_placed_at=Subquery(latest.values("placed_at")[:1]),
-        )
-        .values_list("pk", "last_channel", "last_channel_code", "last_placed_at")
-    )
-    return {
-        pk: {"channel": channel_label(code, channel), "placed_at": placed_at}
-        for pk, channel, code, placed_at in rows
-        if channel is not None
-    }
 
 
 # Signals the portfolio lists: the first LIST_SIZE of each kind (by customer name) with the
@@ -606,7 +592,7 @@ def portfolio(*, tenant: Tenant, membership: Membership, as_of: date) -> Portfol
         ecommerce=ecommerce,
         kpis=[r for r in kpi_rows if r is not adoption and r is not ecommerce],
         accounts=accounts,
-        nudge=with_last_orders(tenant=tenant, customers=lists["nudge"]),
+        nudge=lists["nudge"],
         attention=attention,
         returns_only=by_kind.get(Signal.Kind.RETURNS_ONLY, [])[:LIST_SIZE],
         online_drop=by_kind.get(Signal.Kind.ONLINE_DROP, [])[:LIST_SIZE],

@@ -131,6 +131,16 @@ class PersonaAssignment(TenantOwned):
     orders_12m = models.PositiveIntegerField(default=0)  # non-return orders
     returns_12m = models.PositiveIntegerField(default=0)  # return orders
     product_families_12m = models.TextField(default="", blank=True)  # "|Sanitair|Elektra|"
+    # The last non-return order up to `behaviour_as_of` (any age), for "nudge online".
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_channel = models.ForeignKey(
+        "customers.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # a channel with orders is protected; read through the assignment
+    )
 
     class Meta:
         constraints = [

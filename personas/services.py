@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from customers.models import Customer, Order, OrderLine
@@ -148,6 +148,8 @@ BEHAVIOUR_FIELDS = [
     "orders_12m",
     "returns_12m",
     "product_families_12m",
+    "last_order_at",
+    "last_order_channel",
 ]
 
 
@@ -190,8 +192,21 @@ def behaviour_refresh(*, tenant: Tenant, as_of: date) -> list[PersonaAssignment]
         .distinct()
     ):
         families.setdefault(customer_id, set()).add(family)
+    # The last sale of each customer: an index lookup per customer on (tenant, customer,
+    # placed_at), stored so that the portfolio page does not read orders.
+    latest = Order.objects.filter(
+        tenant=tenant, customer=OuterRef("pk"), is_return=False, placed_at__lt=until
+    ).order_by("-placed_at", "-pk")
+    customers = (
+        Customer.objects.filter(tenant=tenant)
+        .annotate(
+            last_at=Subquery(latest.values("placed_at")[:1]),
+            last_channel=Subquery(latest.values("channel_id")[:1]),
+        )
+        .values_list("pk", "last_at", "last_channel")
+    )
     rows = []
-    for customer_id in Customer.objects.filter(tenant=tenant).values_list("pk", flat=True):
+    for customer_id, last_at, last_channel in customers:
         row = orders.get(customer_id, {})
         bought = sorted(families.get(customer_id, ()), key=str.lower)
         rows.append(
@@ -205,6 +220,8 @@ def behaviour_refresh(*, tenant: Tenant, as_of: date) -> list[PersonaAssignment]
                 orders_12m=row.get("orders", 0),
                 returns_12m=row.get("returns", 0),
                 product_families_12m=f"|{'|'.join(bought)}|" if bought else "",
+                last_order_at=last_at,
+                last_order_channel_id=last_channel,
             )
         )
     PersonaAssignment.objects.bulk_create(

@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from kpis.periods import add_months
 from kpis.services import target_set
 from personas.models import Persona, PersonaAssignment, PersonaSnapshot
 from portal.models import Role
+from portal.pagecache import page_cache
 from portal.tenancy import tenant_context
 
 pytestmark = pytest.mark.django_db
@@ -64,15 +66,16 @@ def stored_book(tenant, rep, *, customers: int, kpis: int) -> None:
             clv_12m=1000 + i, p_alive=0.9, churn_risk=0.6 if i % 4 == 0 else 0.1,
             rfm_segment="loyal", is_koesterklant=i % 5 == 0,
         )  # fmt: skip
+        last = accounts.order(customer.name, i + 1, 100 + i, "phone")
         PersonaAssignment.objects.create(
             tenant=tenant, customer=customer, persona=persona,
             revenue_12m=Decimal(1000 + 100 * i), online_revenue_12m=Decimal(online),
+            last_order_at=last.placed_at, last_order_channel=last.channel,
         )  # fmt: skip
         Signal.objects.create(tenant=tenant, kind=kinds[i % len(kinds)], customer=customer,
                               as_of=today, details={"rank": i % 10 + 1, "revenue": 10.0,
                                                     "last_year_rank": 3, "online_orders": 1,
                                                     "year_earlier": 4})  # fmt: skip
-        accounts.order(customer.name, i + 1, 100 + i, "phone")
         PersonaSnapshot.objects.create(
             tenant=tenant, customer=customer, month=add_months(month, -12),
             online_revenue_12m=Decimal(50 * i),
@@ -179,6 +182,19 @@ def test_portfolio_queries_do_not_grow_with_customers_or_kpis(in_tenant, members
 
 
 # --- the customer table ------------------------------------------------------------------------
+
+
+def test_my_portfolio_runs_as_many_queries_without_accounts_to_nudge(book, rep_client):
+    with_nudges = queries(rep_client, PORTFOLIO)
+    # Every account sold online since: after the nightly refresh nobody is left to nudge.
+    PersonaAssignment.objects.filter(tenant=book.tenant).update(
+        online_revenue_12m=F("revenue_12m"), last_order_at=None, last_order_channel=None
+    )
+    page_cache().clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = rep_client.get(PORTFOLIO)
+    assert text(response.content, "nudge-count") == "0"
+    assert len(captured.captured_queries) == with_nudges
 
 
 def test_customer_table_filters_by_query_string_and_keeps_filters_in_links(book, rep_client):

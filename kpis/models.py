@@ -159,7 +159,21 @@ class Measurement(TenantOwned):
     """A KPI's value for one scope member and period, stored by the recompute (or entered
     by hand for a manual KPI). Pages read these; they never scan orders."""
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    # A recompute writes tens of thousands of rows, and a foreign-key check costs each row
+    # about as much as its insert: the tenant and the KPI are references without a database
+    # constraint. measurements_upsert checks and key-share-locks the batch's KPI rows once
+    # (the locks each row's check would take), so a KPI deleted meanwhile fails the run as
+    # the constraint would; Django deletes the measurements with their KPI or tenant.
+    tenant = models.ForeignKey(
+        "portal.Tenant",
+        on_delete=models.CASCADE,
+        editable=False,
+        db_index=False,
+        db_constraint=False,
+    )
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, related_name="measurements", db_constraint=False
+    )
     scope = models.CharField(max_length=12, choices=Scope.choices)
     member = models.CharField(max_length=64, blank=True)
     grain = models.CharField(max_length=8, choices=Grain.choices)

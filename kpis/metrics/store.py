@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from kpis.models import Measurement
+from kpis.models import Kpi, Measurement
 from portal.db import background
 from portal.db.copytext import NULL, copy_value
 
@@ -48,6 +48,7 @@ def measurements_upsert(rows: list[Row], *, new: bool = False) -> int:
     much as the insert itself; the unique constraint still refuses a duplicate."""
     if not rows:
         return 0
+    _kpis_hold(rows)
     if connection.vendor == "postgresql":
         return _postgres_upsert(rows, new=new)
     Measurement.objects.bulk_create(
@@ -58,6 +59,35 @@ def measurements_upsert(rows: list[Row], *, new: bool = False) -> int:
         update_fields=["value", "previous_value", "last_year_value", "job", "computed_at"],
     )
     return len(rows)
+
+
+class KpiGone(IntegrityError):
+    """A batch names a KPI that no longer exists (deleted while the run computed)."""
+
+
+def _kpis_hold(rows: list[Row]) -> None:
+    """Check that every (tenant, KPI) of the batch exists and, on PostgreSQL, hold a key-share
+    lock on those KPI rows until the transaction ends: what the foreign keys' checks did for
+    each row (Measurement has no database constraint on them), once per batch. A KPI being
+    deleted waits for the run; one deleted before fails the batch like the constraint."""
+    wanted = {(r[0], r[1]) for r in rows}
+    kpi_ids = sorted({kpi for _, kpi in wanted})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT tenant_id, id FROM {Kpi._meta.db_table} WHERE id = ANY(%s) "
+                "ORDER BY id FOR KEY SHARE",
+                [kpi_ids],
+            )
+            found = set(cursor.fetchall())
+    else:
+        found = set(Kpi.objects.filter(pk__in=kpi_ids).values_list("tenant_id", "pk"))
+    gone = sorted(kpi for tenant, kpi in wanted - found)
+    if gone:
+        raise KpiGone(
+            f"KPI {', '.join(map(str, gone))} no longer exists (deleted during the run?): "
+            "no measurement of this run is stored."
+        )
 
 
 STAGE = "koers_measurement_stage"

@@ -161,6 +161,29 @@ def test_a_failure_while_writing_leaves_no_partial_period(shop, monkeypatch):
     assert job.status == "failed" and "worker lost" in job.error
 
 
+def test_a_kpi_deleted_during_a_run_fails_the_run_and_keeps_every_stored_value(shop, monkeypatch):
+    measurements_recompute(tenant=shop["tenant"], as_of=AS_OF)
+    before = values(shop["revenue"])
+    orders = Kpi.objects.create(tenant=shop["tenant"], name="Orders", metric_key="orders")
+    Order.objects.filter(external_id="O3").update(amount=Decimal("90.00"))
+    original = recompute_module.load_facts
+
+    def load_then_delete(**kwargs):
+        facts = original(**kwargs)
+        Kpi.objects.filter(pk=orders.pk).delete()  # somebody deletes it meanwhile
+        return facts
+
+    monkeypatch.setattr(recompute_module, "load_facts", load_then_delete)
+    with pytest.raises(store_module.KpiGone, match=f"KPI {orders.pk} no longer exists"):
+        measurements_recompute(tenant=shop["tenant"], as_of=AS_OF)
+    assert values(shop["revenue"]) == before  # April's 80 not rewritten to 90 either
+    assert not Measurement.objects.filter(kpi_id=orders.pk).exists()
+    # The next run, without the deleted KPI, completes.
+    monkeypatch.setattr(recompute_module, "load_facts", original)
+    measurements_recompute(tenant=shop["tenant"], as_of=AS_OF)
+    assert values(shop["revenue"])[("company", "", date(2026, 4, 1))][0] == 90.0
+
+
 def test_a_second_run_does_not_overlap_a_running_one(shop):
     job = JobRun.objects.create(tenant=shop["tenant"], kind="recompute")
     with tenant_lock("recompute", shop["tenant"].pk):

@@ -143,6 +143,19 @@ def manual_value_set(
         and not allow_closed
     ):
         raise ValidationError("This period is closed; ask an admin to change it.")
+    with transaction.atomic():
+        # Measurement.kpi has no database constraint (kpis/models.py): the KPI row is locked
+        # against a concurrent delete instead, and one deleted since the page loaded is refused.
+        if not list(
+            Kpi.objects.select_for_update(no_key=True).filter(tenant=tenant, pk=kpi.pk).values("pk")
+        ):
+            raise ValidationError("This KPI has been deleted meanwhile; nothing was saved.")
+        return _manual_value_store(
+            tenant, kpi, scope, member, grain, period_start, value=value, user=user
+        )
+
+
+def _manual_value_store(tenant, kpi, scope, member, grain, period_start, *, value, user):
     measurement, _ = Measurement.objects.update_or_create(
         tenant=tenant,
         kpi=kpi,

@@ -14,7 +14,7 @@ from kpis import recompute as recompute_module
 from kpis.metrics import store as store_module
 from kpis.models import Kpi, Measurement, Target
 from kpis.recompute import measurements_recompute
-from kpis.services import recompute_run, target_set, target_split
+from kpis.services import manual_value_set, recompute_run, target_set, target_split
 from kpis.tasks import recompute_all_tenants
 from portal.locks import LockBusy, tenant_lock
 from portal.models import JobRun
@@ -182,6 +182,17 @@ def test_a_kpi_deleted_during_a_run_fails_the_run_and_keeps_every_stored_value(s
     monkeypatch.setattr(recompute_module, "load_facts", original)
     measurements_recompute(tenant=shop["tenant"], as_of=AS_OF)
     assert values(shop["revenue"])[("company", "", date(2026, 4, 1))][0] == 90.0
+
+
+def test_a_manual_value_for_a_kpi_deleted_meanwhile_is_refused(shop):
+    visits = Kpi.objects.get(tenant=shop["tenant"], name="Visits")
+    on_the_page = Kpi.objects.get(pk=visits.pk)
+    visits.delete()
+    with pytest.raises(ValidationError, match="deleted meanwhile"):
+        manual_value_set(tenant=shop["tenant"], kpi=on_the_page, scope="company", member="",
+                         grain="month", period_start=date(2026, 4, 1), value=12.0, user=None,
+                         allow_closed=True)  # fmt: skip
+    assert not Measurement.objects.filter(kpi_id=on_the_page.pk).exists()
 
 
 def test_a_second_run_does_not_overlap_a_running_one(shop):

@@ -36,14 +36,26 @@ for _key, _kind, _label in (
 def active_web_users_share(facts: Facts):
     """Contacts with a web account who logged in during the period / contacts with a web
     account (current count) x 100."""
-    logged_in = np.zeros((facts.n_customers, facts.n_periods))
+    n_customers, n_periods = facts.n_customers, facts.n_periods
     logins = facts.extra["contact_login_months"]  # (contact id, customer index, month)
+    # The periods of a grain do not overlap: each month belongs to at most one.
+    period_of_month = np.full(facts.n_months, -1, dtype=np.int64)
     for p, (first, last) in enumerate(facts.period_months):
-        rows = logins[(logins[:, 2] >= first) & (logins[:, 2] <= last)]
-        _contacts, first_row = np.unique(rows[:, 0], return_index=True)
-        logged_in[:, p] = np.bincount(rows[first_row, 1], minlength=facts.n_customers)
-    accounts = np.repeat(facts.arrays["web_accounts"][:, None], facts.n_periods, axis=1)
-    return ratio(facts.by_scope(logged_in), facts.by_scope(accounts), 100)
+        period_of_month[first : last + 1] = p
+    period = period_of_month[logins[:, 2]]
+    keep = period >= 0
+    contacts, customers, period = logins[keep, 0], logins[keep, 1], period[keep]
+    # Each contact counted once per period (one pass over all periods).
+    _pairs, first_row = np.unique(contacts * n_periods + period, return_index=True)
+    logged_in = np.bincount(
+        customers[first_row] * n_periods + period[first_row], minlength=n_customers * n_periods
+    ).reshape(n_customers, n_periods)
+    # The accounts are today's count: the same in every period.
+    accounts = {
+        key: np.repeat(total, n_periods)
+        for key, total in facts.by_scope(facts.arrays["web_accounts"][:, None]).items()
+    }
+    return ratio(facts.by_scope(logged_in + 0.0), accounts, 100)
 
 
 @metric(

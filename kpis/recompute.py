@@ -176,7 +176,8 @@ class _Run:
 def _measure_grain(run: _Run, *, grain, candidates, open_, facts) -> None:
     """Compute one grain's metrics, KPI by KPI, handing the rows to the writer in batches (it
     stores one batch while the next is computed)."""
-    tenant, fresh, writer, job_id, now = run.tenant, run.fresh, run.writer, run.job_id, run.now
+    fresh, writer, job_id, now = run.fresh, run.writer, run.job_id, run.now
+    tenant_id = run.tenant.pk
     length = MONTHS_IN[grain]
     position = {period: index for index, period in enumerate(facts.periods)}
     every, still_open = set(candidates), set(open_)
@@ -201,14 +202,15 @@ def _measure_grain(run: _Run, *, grain, candidates, open_, facts) -> None:
             if period in wanted
         ]
         by_member = series[kpi.metric_key]
-        out = new_rows if kpi.pk in fresh else rows
+        kpi_id = kpi.pk  # a property: read once, not per row
+        out = new_rows if kpi_id in fresh else rows
         for scope, member in sorted(by_member):
             values = by_member[(scope, member)]
             for period, index, previous, last_year in slots:
                 out.append(  # the columns of kpis.metrics.store.COLUMNS
                     (
-                        tenant.pk,
-                        kpi.pk,
+                        tenant_id,
+                        kpi_id,
                         scope,
                         member,
                         grain,

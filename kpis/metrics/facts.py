@@ -238,7 +238,6 @@ def load_facts(
         period_months=period_months,
         period_days=period_days,
     )
-    _load_customers(facts)
     reads_both = needs & {"web", "influence"} and needs & {
         "orders",
         "days",
@@ -247,11 +246,13 @@ def load_facts(
     }
     if reads_both and background.available():
         # The two large reads overlap: the web activity on a second connection while this
-        # one reads the orders (each is mostly the server's time, and there are two cores).
-        # Not inside a transaction (tests): a second connection would not see its rows.
+        # one reads the customers and the orders (each is mostly the server's time, and there
+        # are two cores). Not inside a transaction (tests): a second connection would not see
+        # its rows. The events are matched to customers once both are here (_web_rows).
         facts.extra["web_rows_pending"] = background.beside(
-            lambda: _web_rows_load(facts), name="koers-facts-read"
+            lambda: _web_rows_read(facts), name="koers-facts-read"
         )
+    _load_customers(facts)
     loaders = {
         "orders": _load_orders,
         "days": _load_order_days,
@@ -476,13 +477,16 @@ def _web_rows(facts: Facts) -> np.ndarray:
 
     def load() -> np.ndarray:
         pending = facts.extra.pop("web_rows_pending", None)
-        return pending.result() if pending is not None else _web_rows_load(facts)
+        rows = pending.result() if pending is not None else _web_rows_read(facts)
+        rows["customer"] = _customer_positions(facts, rows["customer"])
+        return rows[rows["customer"] >= 0]
 
     return facts.extra_cached("web_rows", load)
 
 
-def _web_rows_load(facts: Facts) -> np.ndarray:
-    """The web rows of _web_rows, read from the database."""
+def _web_rows_read(facts: Facts) -> np.ndarray:
+    """The web rows of _web_rows as read from the database, `customer` still the id (needs
+    only the facts' tenant and month axis: it may run before the customers are loaded)."""
     tz = facts.tenant.tzinfo
     start, end = _window(facts)
     start -= timedelta(days=getattr(facts.tenant, "web_influence_days", WEB_INFLUENCE_DAYS))
@@ -533,8 +537,7 @@ def _web_rows_load(facts: Facts) -> np.ndarray:
             ],
             dtype=np.dtype(WEB_ROW),
         ).reshape(-1)
-    rows["customer"] = _customer_positions(facts, rows["customer"])
-    return rows[rows["customer"] >= 0]
+    return rows
 
 
 def _in_window(facts: Facts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -211,6 +211,6 @@ def test_a_failing_background_read_fails_the_load(shop, monkeypatch):
     def broken(facts):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(facts_module, "_web_rows_load", broken)
+    monkeypatch.setattr(facts_module, "_web_rows_read", broken)
     with tenant_context(shop), pytest.raises(RuntimeError, match="connection lost"):
         _facts(shop)

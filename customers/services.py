@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from customers.importing.kinds import KINDS
 from customers.models import DEFAULT_CHANNELS, Channel, ImportBatch
@@ -32,7 +33,7 @@ def channels_ensure(*, tenant: Tenant) -> dict[str, Channel]:
 def import_batch_create(*, tenant: Tenant, kind: str, upload, user) -> ImportBatch:
     """Store an uploaded file and queue its validation (preview + every error)."""
     if kind not in KINDS:
-        raise ValidationError({"kind": f"Unknown kind {kind!r}."})
+        raise ValidationError({"kind": gettext("Unknown kind %(kind)s.") % {"kind": repr(kind)}})
     job = JobRun.objects.create(tenant=tenant, kind=f"import-check:{kind}", triggered_by=user)
     batch = ImportBatch(
         tenant=tenant, kind=kind, filename=upload.name[:255], uploaded_by=user, job=job
@@ -48,7 +49,7 @@ def import_batch_create(*, tenant: Tenant, kind: str, upload, user) -> ImportBat
 def import_batch_confirm(*, batch: ImportBatch, user) -> ImportBatch:
     """Queue the import of a checked batch (validated again while writing: all or nothing)."""
     if batch.status != ImportBatch.Status.VALID:
-        raise ValidationError("Only a checked file without errors can be imported.")
+        raise ValidationError(gettext("Only a checked file without errors can be imported."))
     job = JobRun.objects.create(tenant=batch.tenant, kind=f"import:{batch.kind}", triggered_by=user)
     batch.status = ImportBatch.Status.IMPORTING
     batch.job = job

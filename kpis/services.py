@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kpis.models import BoardConclusion, CheckIn, Kpi, Measurement, Scope, Target
 from kpis.periods import add_months, is_closed
@@ -32,11 +33,19 @@ def target_set(
     """Create or change one target; minimum and stretch must agree with the KPI's direction."""
     if kpi.direction == Kpi.Direction.UP and minimum > stretch:
         raise ValidationError(
-            {"minimum": "For a KPI where higher is better, the minimum cannot exceed the stretch."}
+            {
+                "minimum": gettext(
+                    "For a KPI where higher is better, the minimum cannot exceed the stretch."
+                )
+            }
         )
     if kpi.direction == Kpi.Direction.DOWN and minimum < stretch:
         raise ValidationError(
-            {"minimum": "For a KPI where lower is better, the minimum cannot be below the stretch."}
+            {
+                "minimum": gettext(
+                    "For a KPI where lower is better, the minimum cannot be below the stretch."
+                )
+            }
         )
     target, _ = Target.objects.update_or_create(
         tenant=tenant,
@@ -82,9 +91,9 @@ def target_split(
         period_start=period_start,
     ).first()
     if company is None:
-        raise ValidationError("Set a company target for this period first.")
+        raise ValidationError(gettext("Set a company target for this period first."))
     if not members:
-        raise ValidationError("There is nobody to split the target over.")
+        raise ValidationError(gettext("There is nobody to split the target over."))
     from kpis.metrics import CATALOGUE
 
     metric = CATALOGUE.get(kpi.metric_key)
@@ -137,19 +146,23 @@ def manual_value_set(
 ) -> Measurement:
     """An owner records the value of a manual KPI for a period."""
     if not kpi.is_manual:
-        raise ValidationError("This KPI is computed from data; its values cannot be typed in.")
+        raise ValidationError(
+            gettext("This KPI is computed from data; its values cannot be typed in.")
+        )
     if (
         is_closed(period_start, grain, tenant.period_close_day, timezone.localdate())
         and not allow_closed
     ):
-        raise ValidationError("This period is closed; ask an admin to change it.")
+        raise ValidationError(gettext("This period is closed; ask an admin to change it."))
     with transaction.atomic():
         # Measurement.kpi has no database constraint (kpis/models.py): the KPI row is locked
         # against a concurrent delete instead, and one deleted since the page loaded is refused.
         if not list(
             Kpi.objects.select_for_update(no_key=True).filter(tenant=tenant, pk=kpi.pk).values("pk")
         ):
-            raise ValidationError("This KPI has been deleted meanwhile; nothing was saved.")
+            raise ValidationError(
+                gettext("This KPI has been deleted meanwhile; nothing was saved.")
+            )
         return _manual_value_store(
             tenant, kpi, scope, member, grain, period_start, value=value, user=user
         )
@@ -170,9 +183,9 @@ def _manual_value_store(tenant, kpi, scope, member, grain, period_start, *, valu
 
 def checkin_add(*, tenant: Tenant, kpi: Kpi, action: str, comment: str, user) -> CheckIn:
     if action not in CheckIn.Action.values:
-        raise ValidationError({"action": "Choose start, stop or continue."})
+        raise ValidationError({"action": gettext("Choose start, stop or continue.")})
     if not comment.strip():
-        raise ValidationError({"comment": "Say what you will start, stop or continue."})
+        raise ValidationError({"comment": gettext("Say what you will start, stop or continue.")})
     return CheckIn.objects.create(
         tenant=tenant, kpi=kpi, action=action, comment=comment.strip(), author=user
     )
@@ -181,7 +194,7 @@ def checkin_add(*, tenant: Tenant, kpi: Kpi, action: str, comment: str, user) ->
 def board_conclusion_save(*, tenant: Tenant, month: date, text: str, user) -> BoardConclusion:
     """Save the month's conclusions as a new version (the history keeps every version)."""
     if not text.strip():
-        raise ValidationError({"text": "Write at least one conclusion."})
+        raise ValidationError({"text": gettext("Write at least one conclusion.")})
     return BoardConclusion.objects.create(
         tenant=tenant, month=month.replace(day=1), text=text.strip(), author=user
     )
@@ -244,7 +257,7 @@ def kpi_department_edit(
 ) -> Kpi:
     """A head changes a KPI's owner and this period's band in one go: all or nothing."""
     if owner is not None and owner.tenant_id != tenant.pk:
-        raise ValidationError({"owner": "Choose a member of this company."})
+        raise ValidationError({"owner": gettext("Choose a member of this company.")})
     if (owner.pk if owner else None) != kpi.owner_id:
         kpi.owner = owner
         kpi.save(update_fields=["owner"])

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.utils import translation
 
 from customers.models import Customer, Order
 from customers.services import channels_ensure
@@ -193,6 +194,17 @@ def test_a_manual_value_for_a_kpi_deleted_meanwhile_is_refused(shop):
                          grain="month", period_start=date(2026, 4, 1), value=12.0, user=None,
                          allow_closed=True)  # fmt: skip
     assert not Measurement.objects.filter(kpi_id=on_the_page.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "language, message", [("nl", "Deze periode is afgesloten"), ("da", "Denne periode er lukket")]
+)
+def test_a_refused_manual_value_is_explained_in_the_users_language(shop, language, message):
+    visits = Kpi.objects.get(tenant=shop["tenant"], name="Visits")
+    with translation.override(language), pytest.raises(ValidationError, match=message):
+        manual_value_set(tenant=shop["tenant"], kpi=visits, scope="company", member="",
+                         grain="month", period_start=date(2026, 4, 1), value=12.0, user=None)  # fmt: skip
+    assert not Measurement.objects.filter(kpi=visits).exists()
 
 
 def test_a_second_run_does_not_overlap_a_running_one(shop):

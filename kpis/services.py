@@ -163,21 +163,20 @@ def manual_value_set(
             raise ValidationError(
                 gettext("This KPI has been deleted meanwhile; nothing was saved.")
             )
-        return _manual_value_store(
-            tenant, kpi, scope, member, grain, period_start, value=value, user=user
+        measurement, _ = Measurement.objects.update_or_create(
+            tenant=tenant,
+            kpi=kpi,
+            scope=scope,
+            member=member,
+            grain=grain,
+            period_start=period_start,
+            defaults={
+                "value": value,
+                "entered_by": user,
+                "computed_at": timezone.now(),
+                "job": None,
+            },
         )
-
-
-def _manual_value_store(tenant, kpi, scope, member, grain, period_start, *, value, user):
-    measurement, _ = Measurement.objects.update_or_create(
-        tenant=tenant,
-        kpi=kpi,
-        scope=scope,
-        member=member,
-        grain=grain,
-        period_start=period_start,
-        defaults={"value": value, "entered_by": user, "computed_at": timezone.now(), "job": None},
-    )
     return measurement
 
 

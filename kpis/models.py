@@ -276,3 +276,27 @@ class DigestLog(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "membership", "-sent_at"], name="digest_tenant_member")
         ]
+
+
+class FactsSnapshot(TenantOwned):
+    """The recompute's facts of a tenant's closed months, stored by a full load so that the
+    nightly run reads only the orders and web activity from `boundary_at` on
+    (kpis/metrics/snapshot.py, docs/architecture.md "The facts snapshot").
+
+    Database triggers on the orders and the web activity set `stale` when a statement writes,
+    changes or deletes a row dated before `boundary_at`: the next run then loads everything
+    and stores a new snapshot."""
+
+    boundary_at = models.DateTimeField()  # local midnight of the first month not covered
+    month0 = models.IntegerField()  # month index of the first month covered
+    generation = models.BigIntegerField(default=0)
+    stale = models.BooleanField(default=True)
+    fingerprint = models.CharField(max_length=200, blank=True)
+    data = models.BinaryField(null=True)
+    size = models.IntegerField(default=0)  # bytes of data
+    stored_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="facts_snapshot_unique_tenant")
+        ]

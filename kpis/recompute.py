@@ -15,12 +15,20 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from kpis.metrics import CATALOGUE
-from kpis.metrics.facts import load_facts
+from kpis.metrics import CATALOGUE, snapshot
+from kpis.metrics.facts import TRAILING_MONTHS, load_facts
 from kpis.metrics.registry import compute_series
 from kpis.metrics.store import MeasurementWriter
 from kpis.models import Kpi, Measurement
-from kpis.periods import GRAINS, MONTHS_IN, add_months, is_closed, period_start, periods_between
+from kpis.periods import (
+    GRAINS,
+    MONTHS_IN,
+    add_months,
+    is_closed,
+    month_index,
+    period_start,
+    periods_between,
+)
 from portal.locks import tenant_lock
 from portal.models import JobRun, Tenant
 from portal.pagecache import note_write
@@ -47,6 +55,10 @@ class RecomputeResult:
     skipped_closed: int = 0
     first_run: bool = False
     force_closed: bool = False
+    # Where the closed months' facts came from: "snapshot" (stored, only the open month's rows
+    # read) or "rows" (every row read; a snapshot stored for the next runs).
+    facts_from: str = ""
+    snapshot_bytes: int = 0
     steps: dict = field(default_factory=dict)
 
     def as_counts(self) -> dict:
@@ -123,14 +135,28 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     # The facts are loaded once, for the earliest period any grain needs, and then measured
     # in months, quarters and years without touching the database again.
     needs = frozenset().union(*(CATALOGUE[k].needs for k in keys))
+    first = min(first for *_, first in plans)
+    # The months before this one come from the stored snapshot when it is fresh; a first run,
+    # a forced one or a stale snapshot read every row and store a new snapshot.
+    closed = generation = None
+    if not (fresh or force_closed):
+        closed = snapshot.usable(
+            tenant=tenant, as_of=as_of, month0=month_index(first) - TRAILING_MONTHS, needs=needs
+        )
+    if closed is None:
+        generation = snapshot.begin(tenant=tenant, as_of=as_of)
     all_facts = load_facts(
         tenant=tenant,
         grain="month",
-        first=min(first for *_, first in plans),
+        first=first,
         last=as_of,
         as_of=as_of,
         needs=needs,
+        closed=closed,
     )
+    result.facts_from = "rows" if closed is None else "snapshot"
+    if generation is not None:
+        result.snapshot_bytes = snapshot.store(all_facts, generation=generation, needs=needs)
     if progress is not None:
         progress(1, steps)
     run = _Run(tenant, kpis, fresh, force_closed, job_id, now, MeasurementWriter())

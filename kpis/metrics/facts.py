@@ -69,6 +69,9 @@ class Facts:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)
     cache: dict[str, object] = field(default_factory=dict)
+    # Set when the facts of the months before this local date come from a stored snapshot
+    # (kpis.metrics.snapshot): the orders and web activity are read from here on only.
+    read_from: date | None = None
 
     @property
     def n_customers(self) -> int:
@@ -217,7 +220,11 @@ def load_facts(
     last: date,
     as_of: date | None = None,
     needs: frozenset[str] = frozenset({"orders"}),
+    closed=None,
 ) -> Facts:
+    """The facts of `grain`'s periods from `first` to `last`. `closed`: a usable snapshot of
+    the closed months (kpis.metrics.snapshot.Closed): only the rows from its boundary on are
+    read, and the months before it are taken from the snapshot (the same facts)."""
     as_of = as_of or date.today()
     periods = _periods(tenant, grain, first, last, as_of)
     month_last = (
@@ -237,6 +244,7 @@ def load_facts(
         n_months=n_months,
         period_months=period_months,
         period_days=period_days,
+        read_from=closed.boundary if closed is not None else None,
     )
     reads_both = needs & {"web", "influence"} and needs & {
         "orders",
@@ -265,6 +273,8 @@ def load_facts(
     }
     for need in sorted(needs):
         loaders[need](facts)
+    if closed is not None:
+        closed.apply(facts)
     return facts
 
 
@@ -438,6 +448,8 @@ def _order_rows(facts: Facts) -> np.ndarray:
     def load() -> np.ndarray:
         tz = facts.tenant.tzinfo
         _, end = _window(facts)
+        # The whole history, or from the snapshot's boundary on.
+        begin = local_midnight(facts.read_from, tz) if facts.read_from else None
         if _binary_columns():
             raw = _pg_columns(
                 [
@@ -447,15 +459,17 @@ def _order_rows(facts: Facts) -> np.ndarray:
                     ("is_return", "is_return", "u1"),
                     ("cents", "(amount * 100)::bigint", "i8"),
                 ],
-                "customers_order WHERE tenant_id = {tenant} AND placed_at < {end}",
-                {"tz": facts.tenant.timezone, "tenant": facts.tenant.pk, "end": end},
+                "customers_order WHERE tenant_id = {tenant} AND placed_at < {end}"
+                + (" AND placed_at >= {begin}" if begin is not None else ""),
+                {"tenant": facts.tenant.pk, "end": end, "begin": begin},
             )
             rows = _rows(ORDER_ROW, {**_fields(raw), "day": _local_day(raw["ts"], tz)})
         else:
-            values = (
-                Order.objects.filter(tenant=facts.tenant, placed_at__lt=end)
-                .order_by()
-                .values_list("customer_id", "placed_at", "channel_id", "is_return", "amount")
+            orders = Order.objects.filter(tenant=facts.tenant, placed_at__lt=end)
+            if begin is not None:
+                orders = orders.filter(placed_at__gte=begin)
+            values = orders.order_by().values_list(
+                "customer_id", "placed_at", "channel_id", "is_return", "amount"
             )
             rows = np.array(
                 [
@@ -489,6 +503,8 @@ def _web_rows_read(facts: Facts) -> np.ndarray:
     only the facts' tenant and month axis: it may run before the customers are loaded)."""
     tz = facts.tenant.tzinfo
     start, end = _window(facts)
+    if facts.read_from is not None:  # the months before come from the snapshot
+        start = max(start, local_midnight(facts.read_from, tz))
     start -= timedelta(days=getattr(facts.tenant, "web_influence_days", WEB_INFLUENCE_DAYS))
     if _binary_columns():
         kinds = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(WEB_KINDS))
@@ -713,15 +729,19 @@ def _load_web(facts: Facts) -> None:
     for code, kind in enumerate(WEB_KINDS):
         facts.arrays[f"web_{kind}"] = counts[code] + 0.0
     # Contacts with a web account who logged in: distinct per period, so keep (contact, month).
+    # Every contact's logins are kept as well (the snapshot stores them: whether a contact
+    # has a web account is read at each run).
     keep = (
-        inside & (rows["kind"] == WEB_KINDS.index(WebActivity.Kind.LOGIN)) & (rows["account"] == 1)
+        inside & (rows["kind"] == WEB_KINDS.index(WebActivity.Kind.LOGIN)) & (rows["contact"] >= 0)
     )
     contacts, months = rows["contact"][keep].astype(np.int64), m[keep]
     _, first = np.unique(contacts * facts.n_months + months, return_index=True)
-    # (contact id, customer index, month on the axis) per distinct contact and month
-    facts.extra["contact_login_months"] = np.stack(
-        [contacts[first], c[keep][first], months[first]], axis=1
-    ).reshape(-1, 3)
+    # (contact id, customer index, month on the axis, has a web account) per contact and month
+    logins = np.stack(
+        [contacts[first], c[keep][first], months[first], rows["account"][keep][first]], axis=1
+    ).reshape(-1, 4)
+    facts.extra["contact_logins"] = logins
+    facts.extra["contact_login_months"] = logins[logins[:, 3] == 1][:, :3]
     accounts = np.zeros(facts.n_customers)
     for customer_id, n in (
         Contact.objects.filter(tenant=facts.tenant, has_web_account=True)
@@ -839,6 +859,7 @@ def _load_channels(facts: Facts) -> None:
     sales = ~rows["is_return"][known].astype(bool)
     orders = np.bincount(flat[sales], minlength=cells) + 0.0
     facts.extra["channel_codes"] = [code for _, code in channels]
+    facts.extra["channel_ids"] = ids
     facts.arrays["channel_revenue"] = revenue.reshape(len(channels), facts.n_months) / 100 + 0.0
     facts.arrays["channel_orders"] = orders.reshape(len(channels), facts.n_months)
 

@@ -41,7 +41,7 @@ from kpis.models import FactsSnapshot
 from kpis.periods import local_midnight, month_index
 from portal.models import Tenant
 
-FORMAT = 1  # bump when what is stored changes: older snapshots are then not used
+FORMAT = 2  # bump when what is stored changes: older snapshots are then not used
 # customer x month arrays (with a leading online axis for the order arrays) per fact family
 CELL_ARRAYS = {
     "orders": ("gross", "returns", "orders", "return_count"),
@@ -104,11 +104,11 @@ class Closed:
                 target = facts.arrays[name]
                 target[..., :b] = 0.0
                 shape = tuple(int(v) for v in self.arrays[f"{name}:shape"])
-                cells = self.arrays[f"{name}:cells"].astype(np.int64)
+                cells = np.cumsum(self.arrays[f"{name}:cells"], dtype=np.int64)
                 lead, customer, month = np.unravel_index(cells, shape)
                 row, axis = positions[customer], month - start
                 keep = (row >= 0) & (axis >= 0) & (axis < b)
-                values = self.arrays[f"{name}:values"][keep]
+                values = _unpack(self.arrays, f"{name}:values")[keep]
                 if target.ndim == 3:
                     target[lead[keep], row[keep], axis[keep]] = values
                 else:
@@ -139,7 +139,7 @@ class Closed:
         read ones (from it on), sorted by customer and day."""
         counts = self.arrays[f"{name}:counts"]
         customers = np.repeat(positions, counts)
-        days = self.arrays[f"{name}:days"].astype(np.int64)
+        days = self.arrays[f"{name}:days"].astype(np.int64) + int(self.arrays[f"{name}:low"])
         known = customers >= 0
         read_customers, read_days = facts.extra[name]
         later = read_days >= self.boundary.toordinal()
@@ -151,7 +151,7 @@ class Closed:
         return all_customers[order], all_days[order]
 
     def _logins(self, facts, b: int, start: int) -> None:
-        stored = self.arrays["contact_logins"]  # (contact, customer id, stored month)
+        stored = self.arrays["contact_logins"].astype(np.int64)  # (contact, customer, month)
         accounts = facts.extra_cached("account_contacts", lambda: _account_contacts(facts))
         rows = _positions(facts, stored[:, 1])
         axis = stored[:, 2] - start
@@ -162,6 +162,37 @@ class Closed:
         logins = np.concatenate([before, read[read[:, 2] >= b]]).reshape(-1, 4)
         facts.extra["contact_logins"] = logins
         facts.extra["contact_login_months"] = logins[logins[:, 3] == 1][:, :3]
+
+
+def _pack(arrays: dict, name: str, values: np.ndarray) -> None:
+    """Store float values in the fewest bytes that give them back exactly: whole counts as
+    integers, amounts as integer cents (x / 100 is how the loaders made them), else floats."""
+    whole = np.round(values)
+    if len(values) and np.array_equal(whole, values) and np.abs(whole).max() < 2**31:
+        arrays[name], arrays[f"{name}:scale"] = whole.astype(np.int32), np.array(1)
+        return
+    cents = np.round(values * 100)
+    if len(values) and np.array_equal(cents / 100, values) and np.abs(cents).max() < 2**31:
+        arrays[name], arrays[f"{name}:scale"] = cents.astype(np.int32), np.array(100)
+        return
+    arrays[name], arrays[f"{name}:scale"] = values, np.array(0)
+
+
+def _unpack(arrays: dict, name: str) -> np.ndarray:
+    scale = int(arrays[f"{name}:scale"])
+    values = arrays[name]
+    if scale == 0:
+        return values
+    return values.astype(np.float64) if scale == 1 else values.astype(np.float64) / scale
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the smallest unsigned type that holds them."""
+    top = int(values.max()) if len(values) else 0
+    for kind in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(kind).max:
+            return values.astype(kind)
+    return values.astype(np.int64)
 
 
 def _account_contacts(facts) -> np.ndarray:
@@ -236,9 +267,9 @@ def store(facts, *, generation: int, needs: frozenset[str]) -> int:
             shape = closed.shape if closed.ndim == 3 else (1, *closed.shape)
             cells = np.flatnonzero(closed)
             arrays[f"{name}:shape"] = np.array(shape, dtype=np.int64)
-            kind = np.uint32 if closed.size < 2**32 else np.int64
-            arrays[f"{name}:cells"] = cells.astype(kind)
-            arrays[f"{name}:values"] = closed.reshape(-1)[cells]
+            # The cells' flat indices as differences (sorted, mostly a few apart).
+            arrays[f"{name}:cells"] = _narrow(np.diff(cells, prepend=0))
+            _pack(arrays, f"{name}:values", closed.reshape(-1)[cells])
     if "first_order_day" in facts.arrays:
         first = facts.arrays["first_order_day"]
         arrays["first_order_day"] = np.where(first < boundary.toordinal(), first, -1)
@@ -247,14 +278,18 @@ def store(facts, *, generation: int, needs: frozenset[str]) -> int:
             customers, days = facts.extra[name]
             before = days < boundary.toordinal()
             counts = np.bincount(customers[before], minlength=facts.n_customers)
-            arrays[f"{name}:counts"] = counts.astype(np.int64)
-            arrays[f"{name}:days"] = days[before].astype(np.int32)
+            low = int(days[before].min()) if before.any() else 0
+            arrays[f"{name}:counts"] = _narrow(counts)
+            arrays[f"{name}:days"] = _narrow(days[before] - low)
+            arrays[f"{name}:low"] = np.array(low, dtype=np.int64)
     if "contact_logins" in facts.extra:
         logins = facts.extra["contact_logins"]
         logins = logins[logins[:, 2] < b]
-        arrays["contact_logins"] = np.stack(
-            [logins[:, 0], facts.customer_ids[logins[:, 1]], logins[:, 2]], axis=1
-        ).reshape(-1, 3)
+        arrays["contact_logins"] = _narrow(
+            np.stack([logins[:, 0], facts.customer_ids[logins[:, 1]], logins[:, 2]], axis=1)
+            .reshape(-1, 3)
+            .astype(np.int64)
+        )
     if "channel_revenue" in facts.arrays:
         arrays["channel_ids"] = np.asarray(facts.extra["channel_ids"], dtype=np.int64)
         for name in ("channel_revenue", "channel_orders"):

@@ -123,8 +123,14 @@ def churn_events(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
         gap_after[:-1] = np.where(same_next, days[1:] - days[:-1], np.inf)
         gaps = (days[1:] - days[:-1])[same_next]
         gap_customers = customers[:-1][same_next]
-        order = np.lexsort((gaps, gap_customers))
-        gaps, gap_customers = gaps[order], gap_customers[order]
+        # Each customer's gaps in order: one sort of (customer, gap) packed into an integer
+        # (gaps are days, below 2**24), twice as fast as lexsort.
+        if len(gaps) and int(gaps.max()) < 2**24 and n_customers < 2**38:
+            packed = np.sort((gap_customers.astype(np.int64) << 24) | gaps.astype(np.int64))
+            gaps, gap_customers = packed & (2**24 - 1), packed >> 24
+        else:
+            order = np.lexsort((gaps, gap_customers))
+            gaps, gap_customers = gaps[order], gap_customers[order]
         gap_count = np.bincount(gap_customers, minlength=n_customers)
         gap_start = np.concatenate([[0], np.cumsum(gap_count)[:-1]])
         has = gap_count > 0

@@ -94,6 +94,8 @@ class TenantObjects:
             return date(2026, 1, 1)
         if isinstance(field, models.JSONField):
             return {}
+        if isinstance(field, models.BinaryField):
+            return b"koers"
         if isinstance(field, models.DurationField):
             from datetime import timedelta
 

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import psycopg
 from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear, TruncMonth
+from django.db.models import Count, FloatField, Q, Sum
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear, TruncMonth
 from psycopg import sql as pgsql
 
 from customers.models import (
@@ -628,28 +628,26 @@ def _load_customers(facts: Facts) -> None:
     query, params = (
         Customer.objects.filter(tenant=facts.tenant)
         .order_by("id")
-        .values_list("id", "department_id", "account_manager_id", "country", "estimated_wallet")
+        # The wallet as a float in the database: the same value as float(Decimal) (both are
+        # correctly rounded), without a Decimal per row.
+        .annotate(wallet=Cast("estimated_wallet", FloatField()))
+        .values_list("id", "department_id", "account_manager_id", "country", "wallet")
         .query.sql_with_params()
     )
     with connection.cursor() as cursor:  # tuples as the driver gives them: 20,000 rows
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    facts.customer_ids = np.array([r[0] for r in rows], dtype=np.int64)
-    facts.extra["customer_index"] = {cid: i for i, cid in enumerate(facts.customer_ids.tolist())}
-    for scope, position in (("department", 1), ("rep", 2), ("country", 3)):
-        members = sorted({str(r[position]) for r in rows if r[position] not in (None, "")})
-        lookup = {m: i for i, m in enumerate(members)}
-        index = np.array(
-            [
-                lookup.get(str(r[position]), -1) if r[position] not in (None, "") else -1
-                for r in rows
-            ],
-            dtype=np.int64,
-        )
+    ids, departments, reps, countries, wallets = zip(*rows, strict=True) if rows else [()] * 5
+    facts.customer_ids = np.array(ids, dtype=np.int64)
+    facts.extra["customer_index"] = {cid: i for i, cid in enumerate(ids)}
+    for scope, column in (("department", departments), ("rep", reps), ("country", countries)):
+        present = set(column) - {None, ""}
+        members = sorted(str(v) for v in present)
+        by_text = {m: i for i, m in enumerate(members)}
+        lookup = {v: by_text[str(v)] for v in present}
+        index = np.array([lookup.get(v, -1) for v in column], dtype=np.int64)
         facts.groups[scope] = (index, members)
-    facts.arrays["wallet"] = np.array(
-        [float(r[4]) if r[4] is not None else np.nan for r in rows], dtype=float
-    )
+    facts.arrays["wallet"] = np.array([np.nan if w is None else w for w in wallets], dtype=float)
 
 
 def _cm(facts: Facts) -> np.ndarray:

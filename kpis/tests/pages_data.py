@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.utils import timezone
 
 from customers.models import Customer, Signal
 from kpis.models import BoardConclusion, CheckIn, Kpi, Measurement, Target
 from kpis.status import elapsed_share
+from kpis.templatetags.kpi_format import change
 from portal.models import Department, DepartmentMember, Role
 from portal.tenancy import tenant_context
 from tests.factories import MembershipFactory, UserFactory
@@ -77,6 +79,10 @@ def paced_change(value: float, earlier: float, today: date) -> str:
     share = elapsed_share(today.replace(day=1), "month", today)
     delta = (value - earlier * share) / abs(earlier * share) * 100
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    if abs(abs(delta) * 10 % 1 - 0.5) < 1e-6:
+        # A tie at one decimal (on 4 December the change is 481.25 %): the last bit of the
+        # float decides, so the page's own rounding of this change is what it shows.
+        return change(value, earlier, "currency", SimpleNamespace(pace=share))
     return f"{arrow} {abs(delta):.1f} %"
 
 

@@ -8,10 +8,12 @@ Closed periods are frozen; recomputing them needs `force_closed`, which the JobR
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -29,9 +31,12 @@ from kpis.periods import (
     period_start,
     periods_between,
 )
+from portal.db import background
 from portal.locks import tenant_lock
 from portal.models import JobRun, Tenant
 from portal.pagecache import note_write
+
+logger = logging.getLogger(__name__)
 
 FIRST_RUN_MONTHS = 24
 LOCK = "recompute"
@@ -155,8 +160,20 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
         closed=closed,
     )
     result.facts_from = "rows" if closed is None else "snapshot"
+    storing = None
     if generation is not None:
-        result.snapshot_bytes = snapshot.store(all_facts, generation=generation, needs=needs)
+        # Stored beside the computation when a second connection may be used (the blob is
+        # packed and written while the metrics are computed), else here.
+        facts_now = replace(all_facts, arrays=dict(all_facts.arrays), extra=dict(all_facts.extra))
+
+        def store() -> int:
+            with transaction.atomic():  # a failure rolls back this alone
+                return snapshot.store(facts_now, generation=generation, needs=needs)
+
+        if background.available():
+            storing = background.beside(store, name="koers-snapshot-store")
+        else:
+            result.snapshot_bytes = _stored(store)
     if progress is not None:
         progress(1, steps)
     run = _Run(tenant, kpis, fresh, force_closed, job_id, now, MeasurementWriter())
@@ -169,11 +186,25 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
                 progress(step, steps)
     except BaseException:
         run.writer.abort()
+        if storing is not None:
+            storing.exception()  # let it finish before the error goes up
         raise
     result.measurements = run.writer.close()
+    if storing is not None:
+        result.snapshot_bytes = _stored(storing.result)
     if result.measurements:
         note_write()  # written on the writer's connection: the pages' data changed
     return result
+
+
+def _stored(store) -> int:
+    """The snapshot's size, or 0 when storing it failed: it only saves the next runs time (they
+    read every row without it), so its failure is logged and does not fail the run."""
+    try:
+        return store()
+    except Exception:
+        logger.exception("storing the facts snapshot failed; the next run reads every row")
+        return 0
 
 
 BATCH = 5000  # rows handed to the writer at a time

@@ -240,3 +240,19 @@ def test_contacts_who_get_a_web_account_count_in_the_stored_months(shop):  # noq
     assert _every_value(part) == _every_value(_full(tenant))
     logins = part.extra["contact_login_months"]
     assert np.isin(Contact.objects.get(external_id="K4").pk, logins[:, 0])
+
+
+def test_a_snapshot_that_cannot_be_stored_does_not_fail_the_run(shop, monkeypatch):  # noqa: F811
+    tenant = shop.tenant
+    _kpis(tenant)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(snapshot, "store", broken)
+    run = measurements_recompute(tenant=tenant, as_of=AS_OF)
+    assert run.measurements > 0 and run.snapshot_bytes == 0
+    monkeypatch.undo()
+    # Nothing usable was stored: the next run reads every row (and stores the snapshot).
+    assert measurements_recompute(tenant=tenant, as_of=AS_OF).facts_from == "rows"
+    assert measurements_recompute(tenant=tenant, as_of=AS_OF).facts_from == "snapshot"

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, FloatField, Q, Sum
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear, TruncMonth
 from psycopg import sql as pgsql
+from scipy import sparse
 
 from customers.models import (
     Channel,
@@ -171,18 +172,30 @@ class Facts:
 
         return self.extra_cached(f"segments:{scope}", compute)
 
+    def _membership(self, scope: str):
+        """The scope's members x customers 0/1 matrix (sparse, rows in customer order)."""
+
+        def compute():
+            rows, present, starts = self._scope_segments(scope)
+            members = len(self.groups[scope][1])
+            counts = np.diff(np.append(starts, len(rows))) if len(rows) else np.zeros(0, int)
+            indptr = np.zeros(members + 1, dtype=np.int64)
+            indptr[present + 1] = counts
+            return sparse.csr_matrix(
+                (np.ones(len(rows)), rows, np.cumsum(indptr)), shape=(members, self.n_customers)
+            )
+
+        return self.extra_cached(f"membership:{scope}", compute)
+
     def by_scope(self, values: np.ndarray, scopes=None) -> dict[tuple[str, str], np.ndarray]:
         """Sum a (C, P) array per scope member: {(scope, member): (P,)}."""
         out: dict[tuple[str, str], np.ndarray] = {("company", ""): values.sum(axis=0)}
         for scope, (_index, members) in self.groups.items():
             if scopes is not None and scope not in scopes:
                 continue
-            sums = np.zeros((len(members), values.shape[1]))
-            rows, present, starts = self._scope_segments(scope)
-            if len(rows):
-                # Customers sorted (stably) by member, summed per run of equal members: the
-                # same order of additions as a plain loop, at numpy speed.
-                sums[present] = np.add.reduceat(values[rows], starts, axis=0)
+            # Members x customers (1s, customers in order) times the values: each member's
+            # customers added one after the other, the order of a plain loop, in one product.
+            sums = self._membership(scope) @ np.asarray(values, dtype=float)
             for i, member in enumerate(members):
                 out[(scope, member)] = sums[i]
         return out

@@ -107,6 +107,28 @@ def churn_threshold_days(days: np.ndarray, k: float) -> float:
     return k * float(np.median(np.diff(days)))
 
 
+def closed_gaps(customers: np.ndarray, days: np.ndarray, before: int) -> np.ndarray | None:
+    """The gaps between consecutive order days of a customer that end before the day
+    `before`, packed as customer << 24 | gap and sorted (what churn_events sorts); None when a
+    gap does not fit."""
+    same_next = (customers[1:] == customers[:-1]) & (days[1:] < before)
+    gaps = (days[1:] - days[:-1])[same_next]
+    if len(gaps) and int(gaps.max()) >= 2**24:
+        return None
+    return np.sort((customers[:-1][same_next].astype(np.int64) << 24) | gaps.astype(np.int64))
+
+
+def merge_sorted(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two sorted arrays as one sorted array (equal values of `first` before `second`)."""
+    at = np.searchsorted(first, second, side="right") + np.arange(len(second))
+    out = np.empty(len(first) + len(second), dtype=np.result_type(first, second))
+    mask = np.ones(len(out), dtype=bool)
+    mask[at] = False
+    out[at] = second
+    out[mask] = first
+    return out
+
+
 def churn_events(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
     """(customer index, churn day) for every churn: the day after last order + threshold, for
     an order day not followed by another within the customer's threshold (see
@@ -126,7 +148,15 @@ def churn_events(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
         # Each customer's gaps in order: one sort of (customer, gap) packed into an integer
         # (gaps are days, below 2**24), twice as fast as lexsort.
         if len(gaps) and int(gaps.max()) < 2**24 and n_customers < 2**38:
-            packed = np.sort((gap_customers.astype(np.int64) << 24) | gaps.astype(np.int64))
+            packed = (gap_customers.astype(np.int64) << 24) | gaps.astype(np.int64)
+            closed = facts.extra.get("closed_gaps")  # from the facts snapshot, sorted
+            if closed is not None:
+                # Only the gaps ending from the snapshot's boundary on are new: sorted and
+                # merged into the stored ones (the same sorted list, without the big sort).
+                ends = days[1:][same_next]
+                packed = merge_sorted(closed, np.sort(packed[ends >= facts.extra["gaps_from"]]))
+            else:
+                packed = np.sort(packed)
             gaps, gap_customers = packed & (2**24 - 1), packed >> 24
         else:
             order = np.lexsort((gaps, gap_customers))

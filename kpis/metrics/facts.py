@@ -284,8 +284,24 @@ def load_facts(
         "channels": _load_channels,
         "influence": _load_web_influence,
     }
+    # The small tables' reads (tens of thousands of survey answers and funnel events over the
+    # whole month axis) overlap the large ones, on a second connection, when that is possible.
+    small = [n for n in ("funnel", "platform", "surveys") if n in needs]
+    pending = None
+    if small and background.available():
+        side = replace(facts, arrays={}, extra={"customer_index": facts.extra["customer_index"]})
+
+        def read_small() -> dict[str, np.ndarray]:
+            for need in small:
+                loaders[need](side)
+            return side.arrays
+
+        pending = background.beside(read_small, name="koers-facts-small")
     for need in sorted(needs):
-        loaders[need](facts)
+        if pending is None or need not in small:
+            loaders[need](facts)
+    if pending is not None:
+        facts.arrays.update(pending.result())
     if closed is not None:
         closed.apply(facts)
     return facts

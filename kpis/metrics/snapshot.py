@@ -42,7 +42,7 @@ from kpis.models import FactsSnapshot
 from kpis.periods import local_midnight, month_index
 from portal.models import Tenant
 
-FORMAT = 2  # bump when what is stored changes: older snapshots are then not used
+FORMAT = 4  # bump when what is stored changes: older snapshots are then not used
 # customer x month arrays (with a leading online axis for the order arrays) per fact family
 CELL_ARRAYS = {
     "orders": ("gross", "returns", "orders", "return_count"),
@@ -130,6 +130,14 @@ class Closed:
         for name in ("order_days", "return_days"):
             if name in facts.extra:
                 facts.extra[name] = self._days(facts, name, positions)
+        if "order_days" in facts.extra and "closed_gaps" in self.arrays:
+            # Each stored customer has one gap fewer than stored days (none without days).
+            per_customer = np.maximum(self.arrays["order_days:counts"].astype(np.int64) - 1, 0)
+            owners = np.repeat(positions, per_customer)
+            gaps = self.arrays["closed_gaps"].astype(np.int64)
+            known = owners >= 0
+            facts.extra["closed_gaps"] = (owners[known] << 24) | gaps[known]
+            facts.extra["gaps_from"] = self.boundary.toordinal()
         if "contact_logins" in facts.extra:
             self._logins(facts, b, start)
         if "channel_revenue" in facts.arrays:
@@ -316,6 +324,12 @@ def store(facts, *, generation: int, needs: frozenset[str]) -> int:
             arrays[f"{name}:counts"] = _narrow(counts)
             arrays[f"{name}:days"] = _narrow(days[before] - low)
             arrays[f"{name}:low"] = np.array(low, dtype=np.int64)
+    if "order_days" in facts.extra:
+        from kpis.metrics.customers import closed_gaps
+
+        gaps = closed_gaps(*facts.extra["order_days"], boundary.toordinal())
+        if gaps is not None:  # sorted per customer; whose they are follows from the day counts
+            arrays["closed_gaps"] = _narrow(gaps & (2**24 - 1))
     if "contact_logins" in facts.extra:
         logins = facts.extra["contact_logins"]
         logins = logins[logins[:, 2] < b]

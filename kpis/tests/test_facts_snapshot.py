@@ -73,6 +73,8 @@ def test_facts_from_the_snapshot_are_those_of_a_full_load_for_every_metric(shop)
     # Only April's orders were read (O4; O8 is after the as-of date) ...
     read_days = part.extra["order_rows"]["day"]
     assert len(read_days) == 1 and read_days.min() >= date(2026, 4, 1).toordinal()
+    # The churn gaps of the closed months come from the snapshot too (C1 and C3 have some).
+    assert len(part.extra["closed_gaps"]) >= 3
     # ... and every metric of every grain, scope and period is what a full load gives.
     reference = _every_value(_full(tenant))
     assert _every_value(part) == reference

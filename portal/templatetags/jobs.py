@@ -29,6 +29,13 @@ COUNTS = {
     "signals": _("signals"),
     "fit_error": _("CLV fit"),
     "personas": _("persona assignment"),
+    "facts_from": _("closed months read from"),
+    "snapshot_bytes": _("facts snapshot stored (bytes)"),
+}
+# Words a job records as values (kpis.recompute.RecomputeResult.facts_from).
+VALUES = {
+    "snapshot": _("the stored facts snapshot"),
+    "rows": _("every order and web event"),
 }
 
 
@@ -64,6 +71,8 @@ def count_value(value):
         return "; ".join(parts) or "—"
     if isinstance(value, float):
         return f"{value:.2f}"
+    if isinstance(value, str) and value in VALUES:
+        return VALUES[value]
     return value
 
 

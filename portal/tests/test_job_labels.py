@@ -22,3 +22,17 @@ def test_step_counts_are_listed_by_name_not_as_a_raw_dict():
         shown = count_value(steps)
     assert shown == "customers (scored: 800; signals: 12); persona assignment (Bouw: 5)"
     assert "{" not in shown
+
+
+def test_where_a_recompute_read_the_closed_months_is_said_in_words():
+    from portal.templatetags.jobs import count_label
+
+    with translation.override("en"):
+        assert count_label("facts_from") == "closed months read from"
+        assert count_value("snapshot") == "the stored facts snapshot"
+        assert count_value("rows") == "every order and web event"
+    with translation.override("nl"):
+        assert count_label("facts_from") == "afgesloten maanden gelezen uit"
+        assert count_value("snapshot") == "de opgeslagen momentopname van de feiten"
+    with translation.override("da"):
+        assert count_value("rows") == "alle ordrer og webaktiviteter"

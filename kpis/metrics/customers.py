@@ -8,7 +8,7 @@ import math
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from kpis.metrics.facts import Facts, as_lists, last_pair_at_or_before, ratio
+from kpis.metrics.facts import Facts, as_lists, last_pair_at_or_before, merge_slots, ratio
 from kpis.metrics.registry import metric
 
 RETURNS_ONLY_DAYS = 90
@@ -118,17 +118,6 @@ def closed_gaps(customers: np.ndarray, days: np.ndarray, before: int) -> np.ndar
     return np.sort((customers[:-1][same_next].astype(np.int64) << 24) | gaps.astype(np.int64))
 
 
-def merge_sorted(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Two sorted arrays as one sorted array (equal values of `first` before `second`)."""
-    at = np.searchsorted(first, second, side="right") + np.arange(len(second))
-    out = np.empty(len(first) + len(second), dtype=np.result_type(first, second))
-    mask = np.ones(len(out), dtype=bool)
-    mask[at] = False
-    out[at] = second
-    out[mask] = first
-    return out
-
-
 def churn_events(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
     """(customer index, churn day) for every churn: the day after last order + threshold, for
     an order day not followed by another within the customer's threshold (see
@@ -154,7 +143,10 @@ def churn_events(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
                 # Only the gaps ending from the snapshot's boundary on are new: sorted and
                 # merged into the stored ones (the same sorted list, without the big sort).
                 ends = days[1:][same_next]
-                packed = merge_sorted(closed, np.sort(packed[ends >= facts.extra["gaps_from"]]))
+                new = np.sort(packed[ends >= facts.extra["gaps_from"]])
+                at, of_closed = merge_slots(closed, new)
+                packed = np.empty(len(closed) + len(new), dtype=np.int64)
+                packed[at], packed[of_closed] = new, closed
             else:
                 packed = np.sort(packed)
             gaps, gap_customers = packed & (2**24 - 1), packed >> 24

@@ -548,12 +548,7 @@ def _web_rows_read(facts: Facts) -> np.ndarray:
             "AND occurred_at < {end}",
             {"tenant": facts.tenant.pk, "start": start, "end": end},
         )
-        accounts = np.array(
-            Contact.objects.filter(tenant=facts.tenant, has_web_account=True).values_list(
-                "id", flat=True
-            ),
-            dtype=np.int64,
-        )
+        accounts = account_contacts(facts)
         raw_fields = _fields(raw)
         raw_fields["account"] = np.isin(raw["contact"], accounts)
         rows = _rows(WEB_ROW, {**raw_fields, "day": _local_day(raw["ts"], tz)})
@@ -634,6 +629,28 @@ def last_pair_at_or_before(
     found = position >= 0
     found[found] = major[position[found]] == q_major[found]
     return np.where(found, position, -1)
+
+
+def merge_slots(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the items of two sorted arrays go in their merge (equal keys of `first` before
+    `second`): (positions of `second`'s items, a mask of `first`'s positions). No sort."""
+    at = np.searchsorted(first, second, side="right") + np.arange(len(second))
+    of_first = np.ones(len(first) + len(second), dtype=bool)
+    of_first[at] = False
+    return at, of_first
+
+
+def account_contacts(facts: Facts) -> np.ndarray:
+    """Ids of the tenant's contacts with a web account (read once per Facts)."""
+    return facts.extra_cached(
+        "account_contacts",
+        lambda: np.array(
+            Contact.objects.filter(tenant=facts.tenant, has_web_account=True).values_list(
+                "id", flat=True
+            ),
+            dtype=np.int64,
+        ),
+    )
 
 
 def _packed_keys(*pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray] | None:

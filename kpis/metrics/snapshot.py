@@ -37,7 +37,9 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
-from customers.models import Channel, Contact
+from customers.models import Channel
+from kpis.metrics.customers import closed_gaps
+from kpis.metrics.facts import _customer_positions, account_contacts, merge_slots
 from kpis.models import FactsSnapshot
 from kpis.periods import local_midnight, month_index
 from portal.models import Tenant
@@ -94,7 +96,7 @@ class Closed:
         b = month_index(self.boundary) - facts.month0  # axis months [0, b) come from here
         if b <= 0:
             return
-        positions = _positions(facts, self.arrays["customer_ids"])
+        positions = _customer_positions(facts, self.arrays["customer_ids"].astype(np.int64))
         same_customers = np.array_equal(self.arrays["customer_ids"], facts.customer_ids)
         start = facts.month0 - self.month0  # the stored month of axis month 0
         for family, names in CELL_ARRAYS.items():
@@ -164,11 +166,8 @@ class Closed:
         # Both lists are sorted by customer and day (the stored ids map to positions in the
         # same order), and each customer's stored days precede the read ones: the read pairs
         # go in after the stored pairs of their customer (a merge, no sort).
-        at = np.searchsorted(stored_customers, read_customers, side="right")
-        at += np.arange(len(read_customers))
-        total = len(stored_customers) + len(read_customers)
-        stored_at = np.ones(total, dtype=bool)
-        stored_at[at] = False
+        at, stored_at = merge_slots(stored_customers, read_customers)
+        total = len(stored_at)
         out_customers = np.empty(total, dtype=np.int64)
         out_days = np.empty(total, dtype=np.int64)
         out_customers[at], out_days[at] = read_customers, read_days
@@ -177,8 +176,8 @@ class Closed:
 
     def _logins(self, facts, b: int, start: int) -> None:
         stored = self.arrays["contact_logins"].astype(np.int64)  # (contact, customer, month)
-        accounts = facts.extra_cached("account_contacts", lambda: _account_contacts(facts))
-        rows = _positions(facts, stored[:, 1])
+        accounts = account_contacts(facts)
+        rows = _customer_positions(facts, stored[:, 1])
         axis = stored[:, 2] - start
         keep = (rows >= 0) & (axis >= 0) & (axis < b)
         flag = np.isin(stored[keep, 0], accounts).astype(np.int64)
@@ -218,21 +217,6 @@ def _narrow(values: np.ndarray) -> np.ndarray:
         if top <= np.iinfo(kind).max:
             return values.astype(kind)
     return values.astype(np.int64)
-
-
-def _account_contacts(facts) -> np.ndarray:
-    return np.array(
-        Contact.objects.filter(tenant=facts.tenant, has_web_account=True).values_list(
-            "id", flat=True
-        ),
-        dtype=np.int64,
-    )
-
-
-def _positions(facts, ids: np.ndarray) -> np.ndarray:
-    from kpis.metrics.facts import _customer_positions
-
-    return _customer_positions(facts, np.asarray(ids, dtype=np.int64))
 
 
 def usable(*, tenant: Tenant, as_of: date, month0: int, needs: frozenset[str]) -> Closed | None:
@@ -325,8 +309,6 @@ def store(facts, *, generation: int, needs: frozenset[str]) -> int:
             arrays[f"{name}:days"] = _narrow(days[before] - low)
             arrays[f"{name}:low"] = np.array(low, dtype=np.int64)
     if "order_days" in facts.extra:
-        from kpis.metrics.customers import closed_gaps
-
         gaps = closed_gaps(*facts.extra["order_days"], boundary.toordinal())
         if gaps is not None:  # sorted per customer; whose they are follows from the day counts
             arrays["closed_gaps"] = _narrow(gaps & (2**24 - 1))
@@ -353,7 +335,3 @@ def store(facts, *, generation: int, needs: frozenset[str]) -> int:
         stored_at=timezone.now(),
     )
     return len(data)
-
-
-def available() -> bool:
-    return connection.vendor in ("postgresql", "sqlite")

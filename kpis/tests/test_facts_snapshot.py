@@ -47,6 +47,18 @@ def _usable(tenant, as_of=AS_OF, facts=None):
     return snapshot.usable(tenant=tenant, as_of=as_of, month0=facts.month0, needs=NEEDS)
 
 
+def _from_snapshot(tenant, closed, as_of=AS_OF):
+    return load_facts(
+        tenant=tenant,
+        grain="month",
+        first=FIRST,
+        last=as_of,
+        as_of=as_of,
+        needs=NEEDS,
+        closed=closed,
+    )
+
+
 def _every_value(facts):
     out = {}
     for grain, first in (("month", FIRST), ("quarter", FIRST), ("year", FIRST)):
@@ -61,15 +73,7 @@ def test_facts_from_the_snapshot_are_those_of_a_full_load_for_every_metric(shop)
     assert _stored(tenant) > 0
     closed = _usable(tenant)
     assert closed is not None and closed.boundary == date(2026, 4, 1)
-    part = load_facts(
-        tenant=tenant,
-        grain="month",
-        first=FIRST,
-        last=AS_OF,
-        as_of=AS_OF,
-        needs=NEEDS,
-        closed=closed,
-    )
+    part = _from_snapshot(tenant, closed)
     # Only April's orders were read (O4; O8 is after the as-of date) ...
     read_days = part.extra["order_rows"]["day"]
     assert len(read_days) == 1 and read_days.min() >= date(2026, 4, 1).toordinal()
@@ -230,15 +234,7 @@ def test_contacts_who_get_a_web_account_count_in_the_stored_months(shop):  # noq
     Contact.objects.filter(external_id="K4").update(has_web_account=True)
     closed = _usable(tenant)
     assert closed is not None
-    part = load_facts(
-        tenant=tenant,
-        grain="month",
-        first=FIRST,
-        last=AS_OF,
-        as_of=AS_OF,
-        needs=NEEDS,
-        closed=closed,
-    )
+    part = _from_snapshot(tenant, closed)
     assert _every_value(part) == _every_value(_full(tenant))
     logins = part.extra["contact_login_months"]
     assert np.isin(Contact.objects.get(external_id="K4").pk, logins[:, 0])

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -114,10 +115,11 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     kpis = [k for k in Kpi.objects.filter(tenant=tenant) if k.metric_key in CATALOGUE]
     result = RecomputeResult(kpis=len(kpis), force_closed=force_closed)
     # A KPI without measurements (first run, or a KPI added since) gets 24 months of history.
+    # One index probe per KPI (a DISTINCT over its measurements read them all).
     measured = set(
-        Measurement.objects.filter(tenant=tenant, kpi__in=kpis)
-        .values_list("kpi_id", flat=True)
-        .distinct()
+        Kpi.objects.filter(pk__in=[k.pk for k in kpis])
+        .filter(Exists(Measurement.objects.filter(tenant=tenant, kpi=OuterRef("pk"))))
+        .values_list("pk", flat=True)
     )
     fresh = {k.pk for k in kpis if k.pk not in measured}
     result.first_run = bool(fresh)

@@ -544,9 +544,12 @@ def _web_rows_read(facts: Facts) -> np.ndarray:
                 ("ts", "occurred_at", "tz"),
                 ("kind", f"(CASE kind {kinds} ELSE -1 END)::smallint", "i2"),
             ],
-            "customers_webactivity WHERE tenant_id = {tenant} AND occurred_at >= {start} "
-            "AND occurred_at < {end}",
-            {"tenant": facts.tenant.pk, "start": start, "end": end},
+            # The kinds named (every kind the metrics count: the others would be dropped) let
+            # a night's read of a few days use the (tenant, kind, time) index instead of
+            # scanning the whole table.
+            "customers_webactivity WHERE tenant_id = {tenant} AND kind = ANY({kinds}) "
+            "AND occurred_at >= {start} AND occurred_at < {end}",
+            {"tenant": facts.tenant.pk, "kinds": WEB_KINDS, "start": start, "end": end},
         )
         accounts = account_contacts(facts)
         raw_fields = _fields(raw)
@@ -555,7 +558,7 @@ def _web_rows_read(facts: Facts) -> np.ndarray:
     else:
         values = (
             WebActivity.objects.filter(
-                tenant=facts.tenant, occurred_at__gte=start, occurred_at__lt=end
+                tenant=facts.tenant, kind__in=WEB_KINDS, occurred_at__gte=start, occurred_at__lt=end
             )
             .order_by()
             .values_list(
@@ -640,17 +643,21 @@ def merge_slots(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.n
     return at, of_first
 
 
-def account_contacts(facts: Facts) -> np.ndarray:
-    """Ids of the tenant's contacts with a web account (read once per Facts)."""
-    return facts.extra_cached(
-        "account_contacts",
-        lambda: np.array(
-            Contact.objects.filter(tenant=facts.tenant, has_web_account=True).values_list(
-                "id", flat=True
-            ),
-            dtype=np.int64,
-        ),
-    )
+def account_contacts(facts: Facts, *, with_customers: bool = False):
+    """Ids of the tenant's contacts with a web account, sorted (read once per Facts); with
+    `with_customers`, (ids, their customers' ids)."""
+
+    def read():
+        rows = (
+            Contact.objects.filter(tenant=facts.tenant, has_web_account=True)
+            .order_by("id")
+            .values_list("id", "customer_id")
+        )
+        pairs = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+    ids, customers = facts.extra_cached("account_contacts", read)
+    return (ids, customers) if with_customers else ids
 
 
 def _packed_keys(*pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray] | None:
@@ -762,7 +769,6 @@ def _load_web(facts: Facts) -> None:
     """Customer x month counts per web-activity kind; distinct contacts logging in."""
     rows = _web_rows(facts)
     c, m, inside = _in_window(facts, rows)
-    index = facts.extra["customer_index"]
     # Every kind's customer x month counts in one pass: (kind, customer, month) cells.
     kinds = rows["kind"].astype(np.int64)
     known = inside & (kinds >= 0)
@@ -786,17 +792,10 @@ def _load_web(facts: Facts) -> None:
     ).reshape(-1, 4)
     facts.extra["contact_logins"] = logins
     facts.extra["contact_login_months"] = logins[logins[:, 3] == 1][:, :3]
-    accounts = np.zeros(facts.n_customers)
-    for customer_id, n in (
-        Contact.objects.filter(tenant=facts.tenant, has_web_account=True)
-        .order_by()
-        .values_list("customer_id")
-        .annotate(n=Count("id"))
-    ):
-        c = index.get(customer_id)
-        if c is not None:
-            accounts[c] = n
-    facts.arrays["web_accounts"] = accounts
+    # Contacts with a web account per customer, from the same read as the account ids.
+    _ids, account_customers = account_contacts(facts, with_customers=True)
+    at = _customer_positions(facts, account_customers)
+    facts.arrays["web_accounts"] = np.bincount(at[at >= 0], minlength=facts.n_customers) + 0.0
 
 
 def _load_surveys(facts: Facts) -> None:

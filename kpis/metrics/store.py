@@ -12,13 +12,13 @@ transaction it stores each batch on a second connection while the caller compute
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import struct
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 
 from kpis.models import Kpi, Measurement
 from portal.db import background
-from portal.db.copytext import NULL, copy_value
 
 # One row: the columns below, in this order.
 COLUMNS = (
@@ -93,30 +93,61 @@ def _kpis_hold(rows: list[Row]) -> None:
 STAGE = "koers_measurement_stage"
 
 
-def _copy_text(rows: list[Row]) -> bytes:
-    """The rows in COPY text format, formatted here with one f-string per row (psycopg's
-    write_row costs several times more). Tenant, job and time are the run's constants and
-    are formatted once; floats are written exactly (repr)."""
+# COPY's binary format (PostgreSQL's "Binary Format" of COPY): a header, per row the field
+# count and each field as its length and bytes (-1: NULL), a trailer.
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_TRAILER = struct.pack(">h", -1)
+_NULL = struct.pack(">i", -1)
+_PG_EPOCH = date(2000, 1, 1)
+_PG_EPOCH_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+_INT8 = struct.Struct(">iq")
+_DATE = struct.Struct(">ii")
+_FLOAT8 = struct.Struct(">id")
+_DATE_3FLOAT8 = struct.Struct(">iiididid")  # a period start and three values, none NULL
 
-    def number(value) -> str:  # also numpy floats, whose str names the type
-        return NULL if value is None else float.__repr__(float(value))
 
-    def middle(r) -> str:
-        return (
-            f"{r[1]}\t{copy_value(r[2])}\t{copy_value(r[3])}\t{copy_value(r[4])}\t"
-            f"{r[5].isoformat()}\t{number(r[6])}\t{number(r[7])}\t{number(r[8])}"
-        )
+def _copy_binary(rows: list[Row]) -> bytes:
+    """The rows in COPY's binary format. Each (tenant, KPI, scope, member, grain) prefix is
+    packed once (a member's periods follow each other) and so is the run's (job, time); per
+    row one struct call packs the period and the three values (floats as they are, no text).
+    The text format's per-value repr() cost a full run's writer a third of a second."""
+    prefixes: dict[tuple, bytes] = {}
+    suffixes: dict[tuple, bytes] = {}
+    out = [_HEADER]
+    append = out.append
+    for r in rows:
+        key = r[:5]
+        prefix = prefixes.get(key)
+        if prefix is None:
+            prefix = prefixes[key] = b"".join(
+                [struct.pack(">h", len(COLUMNS)), _INT8.pack(8, r[0]), _INT8.pack(8, r[1])]
+                + [_text(value) for value in r[2:5]]
+            )
+        append(prefix)
+        day = (r[5] - _PG_EPOCH).days
+        value, previous, last_year = r[6], r[7], r[8]
+        if value is None or previous is None or last_year is None:
+            append(_DATE.pack(4, day))
+            for number in (value, previous, last_year):
+                append(_NULL if number is None else _FLOAT8.pack(8, number))
+        else:
+            append(_DATE_3FLOAT8.pack(4, day, 8, value, 8, previous, 8, last_year))
+        end = r[9:11]
+        suffix = suffixes.get(end)
+        if suffix is None:
+            job, at = end
+            micros = (at - _PG_EPOCH_TIME) // timedelta(microseconds=1)
+            suffix = suffixes[end] = (_NULL if job is None else _INT8.pack(8, job)) + _INT8.pack(
+                8, micros
+            )
+        append(suffix)
+    append(_TRAILER)
+    return b"".join(out)
 
-    def tail(r) -> str:
-        return f"\t{copy_value(r[9])}\t{r[10].isoformat()}\n"
 
-    first = rows[0]
-    if all((r[0], r[9], r[10]) == (first[0], first[9], first[10]) for r in rows):
-        head, end = f"{first[0]}\t", tail(first)
-        lines = (f"{head}{middle(r)}{end}" for r in rows)
-    else:
-        lines = (f"{r[0]}\t{middle(r)}{tail(r)}" for r in rows)
-    return "".join(lines).encode()
+def _text(value: str) -> bytes:
+    data = value.encode()
+    return struct.pack(">i", len(data)) + data
 
 
 def _postgres_upsert(rows: list[Row], *, new: bool) -> int:
@@ -135,8 +166,8 @@ def _postgres_upsert(rows: list[Row], *, new: bool) -> int:
             f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
-            copy.write(_copy_text(rows))
+        with cursor.cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(_copy_binary(rows))
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {STAGE}{conflict}")
         cursor.execute(f"DROP TABLE {STAGE}")
     return len(rows)

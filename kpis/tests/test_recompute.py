@@ -410,3 +410,63 @@ def test_a_failure_beside_the_writer_leaves_every_stored_value(shop, monkeypatch
     with pytest.raises(RuntimeError):
         measurements_recompute(tenant=tenant, as_of=AS_OF)
     assert every_value(tenant) == before_year_gone != before
+
+
+def test_the_bulk_upsert_stores_every_value_as_given(in_tenant):
+    """What the recompute's writer sends (COPY binary on PostgreSQL, bulk_create elsewhere)
+    comes back unchanged: NULLs in any value column, no job, members with tabs, quotes and
+    accents, exact floats, and a second write of the same key updates the row."""
+    tenant = in_tenant
+    kpi = Kpi.objects.create(tenant=tenant, name="Revenue", metric_key="revenue")
+    at = datetime(2026, 4, 15, 3, 0, 0, 123456, tzinfo=UTC)
+    rows = [
+        (
+            tenant.pk,
+            kpi.pk,
+            "company",
+            "",
+            "month",
+            date(2026, 4, 1),
+            0.1 + 0.2,
+            None,
+            -3.5,
+            None,
+            at,
+        ),
+        (tenant.pk, kpi.pk, "country", "NL", "year", date(1999, 12, 1), None, None, None, None, at),
+        (
+            tenant.pk,
+            kpi.pk,
+            "rep",
+            "Zoë\t'O\"Brien'\\n",
+            "quarter",
+            date(2026, 4, 1),
+            1e300,
+            2.0,
+            5e-324,
+            None,
+            at,
+        ),
+    ]
+    assert store_module.measurements_upsert(rows) == 3
+    stored = {
+        m.member: (
+            m.scope,
+            m.grain,
+            m.period_start,
+            m.value,
+            m.previous_value,
+            m.last_year_value,
+            m.job_id,
+            m.computed_at,
+        )
+        for m in Measurement.objects.filter(kpi=kpi)
+    }
+    assert stored == {r[3]: (r[2], r[4], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows}
+    job = JobRun.objects.create(tenant=tenant, kind="recompute")
+    later = datetime(2026, 4, 16, tzinfo=UTC)
+    store_module.measurements_upsert([(*rows[0][:6], 7.25, 1.0, None, job.pk, later)])
+    again = Measurement.objects.get(kpi=kpi, member="")
+    assert (again.value, again.previous_value, again.last_year_value) == (7.25, 1.0, None)
+    assert (again.job_id, again.computed_at) == (job.pk, later)
+    assert Measurement.objects.filter(kpi=kpi).count() == 3

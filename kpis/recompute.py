@@ -69,7 +69,10 @@ class RecomputeResult:
     steps: dict = field(default_factory=dict)
 
     def as_counts(self) -> dict:
-        return self.__dict__.copy()
+        counts = self.__dict__.copy()
+        if self.facts_from == "snapshot":
+            del counts["snapshot_bytes"]  # read from a snapshot, none stored: nothing to say
+        return counts
 
 
 def target_periods(*, tenant: Tenant, grain: str, as_of: date) -> tuple[list[date], list[date]]:

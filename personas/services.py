@@ -245,7 +245,7 @@ def personas_assign(*, tenant: Tenant, as_of: date | None = None) -> dict:
     the tenant recompute after the customer scores, so RFM segment, CLV and churn risk are
     fresh.
 
-    Returns {"customers", "assigned", "unassigned", "personas", "by_persona": {name: n}}.
+    Returns {"customers", "assigned", "unassigned", "persona_count", "by_persona": {name: n}}.
     """
     as_of = as_of or timezone.localdate(timezone=tenant.tzinfo)
     now = timezone.now()
@@ -295,7 +295,7 @@ def personas_assign(*, tenant: Tenant, as_of: date | None = None) -> dict:
         "customers": len(assignments),
         "assigned": len(chosen),
         "unassigned": len(assignments) - len(chosen),
-        "personas": len(by_persona),
+        "persona_count": len(by_persona),
         "by_persona": by_persona,
     }
 

@@ -116,6 +116,9 @@ def test_the_nightly_run_reads_the_snapshot_and_stores_the_same_measurements(sho
     nightly = measurements_recompute(tenant=tenant, as_of=AS_OF)
     assert nightly.facts_from == "snapshot"
     assert _values() == stored
+    # The job page lists where the closed months came from, and a size only when one was stored.
+    assert "snapshot_bytes" in first.as_counts()
+    assert "snapshot_bytes" not in nightly.as_counts()
     # The same night with every row read (the snapshot made stale by hand): the same values.
     FactsSnapshot.objects.update(stale=True)
     again = measurements_recompute(tenant=tenant, as_of=AS_OF)

@@ -151,7 +151,7 @@ def test_a_customer_gets_the_first_matching_persona_by_priority_or_none(shop):
         "customers": 3,
         "assigned": 2,
         "unassigned": 1,
-        "personas": 3,
+        "persona_count": 3,
         "by_persona": {"Online pro": 2, "Dutch": 0, "Nobody": 0},
     }
 

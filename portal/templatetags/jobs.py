@@ -31,6 +31,15 @@ COUNTS = {
     "personas": _("persona assignment"),
     "facts_from": _("closed months read from"),
     "snapshot_bytes": _("facts snapshot stored (bytes)"),
+    "assigned": _("assigned"),
+    "unassigned": _("unassigned"),
+    "persona_count": _("personas"),
+    "by_persona": _("customers per persona"),
+    "seconds": _("seconds"),
+    "load": _("loading"),
+    "fit": _("fit"),
+    "score": _("scoring"),
+    "write": _("writing"),
 }
 # Words a job records as values (kpis.recompute.RecomputeResult.facts_from).
 VALUES = {

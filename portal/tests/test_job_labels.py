@@ -36,3 +36,14 @@ def test_where_a_recompute_read_the_closed_months_is_said_in_words():
         assert count_value("snapshot") == "de opgeslagen momentopname van de feiten"
     with translation.override("da"):
         assert count_value("rows") == "alle ordrer og webaktiviteter"
+
+
+def test_the_steps_own_counts_read_in_the_users_language():
+    steps = {
+        "customers": {"scored": 800, "seconds": {"load": 0.5, "fit": 0.01}},
+        "personas": {"assigned": 774, "unassigned": 26, "persona_count": 6},
+    }
+    with translation.override("nl"):
+        shown = count_value(steps)
+    assert "seconden (laden: 0.50; model passen: 0.01)" in shown
+    assert "toegewezen: 774; niet toegewezen: 26; persona's: 6" in shown

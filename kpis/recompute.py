@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -120,11 +119,13 @@ def _recompute(tenant, as_of, force_closed, job, progress) -> RecomputeResult:
     kpis = [k for k in Kpi.objects.filter(tenant=tenant) if k.metric_key in CATALOGUE]
     result = RecomputeResult(kpis=len(kpis), force_closed=force_closed)
     # A KPI without measurements (first run, or a KPI added since) gets 24 months of history.
-    # One index probe per KPI (a DISTINCT over its measurements read them all).
+    # (A DISTINCT over the index: 15-25 ms whatever the statistics. A semi-join per KPI was
+    # tried: right after a first run, with the statistics of an empty table, PostgreSQL
+    # scanned the table once per KPI, 0.3 s.)
     measured = set(
-        Kpi.objects.filter(pk__in=[k.pk for k in kpis])
-        .filter(Exists(Measurement.objects.filter(tenant=tenant, kpi=OuterRef("pk"))))
-        .values_list("pk", flat=True)
+        Measurement.objects.filter(tenant=tenant, kpi__in=kpis)
+        .values_list("kpi_id", flat=True)
+        .distinct()
     )
     fresh = {k.pk for k in kpis if k.pk not in measured}
     result.first_run = bool(fresh)

@@ -62,6 +62,9 @@ def server_times(tenant, *, requests: int = 30, warmup: int = 3) -> dict:
 
     people = users(tenant)
     urls = {name: reverse(f"portal:{name}", args=[tenant.slug]) for name in PAGES}
+    # The same page for a rep with a typical book (bench.dataset.users): what the growth over
+    # tenant sizes is judged on.
+    urls["portfolio_typical"] = urls["portfolio"]
     urls["trivial"] = reverse("bench_trivial", args=[tenant.slug])
     owners = {**people, "trivial": people["board"]}
     clients = {name: _client_for(owners[name]) for name in urls}
@@ -104,7 +107,8 @@ def server_times(tenant, *, requests: int = 30, warmup: int = 3) -> dict:
                 response = get(name)
                 out[name][kind].append(time.perf_counter() - started)
                 out[name]["bytes"] = len(response.content)
-    for row in out.values():
+    for name, row in out.items():
+        row["accounts"] = getattr(owners[name], "bench_accounts", None)
         warm, cold = row.pop("warm"), row.pop("cold")
         row.update(
             median=statistics.median(warm),
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     trivial = figures["pages"]["trivial"]
     print(
-        f"{'page':<12}{'median ms':>10}{'p95 ms':>9}{'ratio':>7}{'queries':>9}"
+        f"{'page':<18}{'median ms':>10}{'p95 ms':>9}{'ratio':>7}{'queries':>9}"
         f"{'cold median':>13}{'cold p95':>10}{'ratio':>7}{'queries':>9}"
     )
     worst = 0.0
@@ -243,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         cold = row["cold_median"] / trivial["median"]
         worst = max(worst, ratio if name != "trivial" else 0)
         print(
-            f"{name:<12}{row['median'] * 1000:>10.1f}{row['p95'] * 1000:>9.1f}"
+            f"{name:<18}{row['median'] * 1000:>10.1f}{row['p95'] * 1000:>9.1f}"
             f"{ratio:>7.2f}{row['queries']:>9}"
             f"{row['cold_median'] * 1000:>13.1f}{row['cold_p95'] * 1000:>10.1f}"
             f"{cold:>7.2f}{row['cold_queries']:>9}"

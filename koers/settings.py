@@ -108,6 +108,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # test database) run as DATABASE_OWNER_URL's role; Django's admin reads across tenants
     # through DATABASE_ADMIN_URL's role (BYPASSRLS; default: the owner).
     DATABASES["default"]["ENGINE"] = "portal.db"
+    # The planner's cost of a random page read, for this application's connections. PostgreSQL's
+    # default (4) assumes spinning disks; on SSDs (1.1) a rep's 1,300 accounts are joined to
+    # their scores and persona rows by index instead of by scanning the tenant's whole tables,
+    # so a portfolio page costs what the rep's book costs, not what the tenant's size does
+    # (docs/scaling.md). Empty: the server's own setting.
+    _random_page_cost = os.environ.get("DB_RANDOM_PAGE_COST", "1.1")
+    if _random_page_cost:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c random_page_cost={float(_random_page_cost)}"
+        )
     _owner_url = os.environ.get("DATABASE_OWNER_URL")
     if _owner_url:
         _owner = dj_database_url.parse(_owner_url)

@@ -16,6 +16,7 @@ Measured (each timed on its own; medians of three rounds, the scan timed in each
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import time
@@ -49,6 +50,18 @@ def scan_seconds(tenant, runs: int = 3) -> list[float]:
     return [scan() for _ in range(runs)]
 
 
+@contextlib.contextmanager
+def _kpis_only():
+    """The recompute without the customer-score and persona steps."""
+    from kpis import recompute
+
+    steps, recompute.TENANT_STEPS = recompute.TENANT_STEPS, ()
+    try:
+        yield
+    finally:
+        recompute.TENANT_STEPS = steps
+
+
 def measure(tenant, *, as_of: date, pipeline: bool = True, rounds: int = 3) -> dict:
     """Medians of `rounds` rounds, each: the scan, a full recompute into an emptied table,
     the nightly one after it. The machines drift by tens of percent between minutes, so the
@@ -65,8 +78,7 @@ def measure(tenant, *, as_of: date, pipeline: bool = True, rounds: int = 3) -> d
     with connection.cursor() as cursor:
         cursor.execute("CHECKPOINT")
     with tenant_context(tenant):
-        steps, recompute.TENANT_STEPS = recompute.TENANT_STEPS, ()
-        try:
+        with _kpis_only():
             for _ in range(rounds):
                 scans += scan_seconds(tenant, runs=2)
                 Measurement.objects.filter(tenant=tenant).delete()
@@ -80,8 +92,6 @@ def measure(tenant, *, as_of: date, pipeline: bool = True, rounds: int = 3) -> d
                 started = time.perf_counter()
                 nightly = recompute.measurements_recompute(tenant=tenant, as_of=as_of)
                 nightlies.append(time.perf_counter() - started)
-        finally:
-            recompute.TENANT_STEPS = steps
         scans += scan_seconds(tenant, runs=2)
         job_seconds = None
         if pipeline:
@@ -91,11 +101,8 @@ def measure(tenant, *, as_of: date, pipeline: bool = True, rounds: int = 3) -> d
         if as_of != date.today():
             # Untimed: the pages (measured next) show today's periods, which a run of the
             # history's last day does not write.
-            steps, recompute.TENANT_STEPS = recompute.TENANT_STEPS, ()
-            try:
+            with _kpis_only():
                 recompute.measurements_recompute(tenant=tenant, as_of=date.today())
-            finally:
-                recompute.TENANT_STEPS = steps
         # What autovacuum does in production after a run has rewritten these tables (it is off
         # on these machines): the dead rows of the rewrite become free space that the next
         # rewrite reuses, and the pages measured next plan with the statistics of the data

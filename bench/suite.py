@@ -401,14 +401,15 @@ def main(argv: list[str] | None = None) -> int:
                     "portfolio",
                     "portfolio page (the rep with the most accounts)",
                     None,
-                    "informative: the book grows with the number of reps; ",
+                    "informative: the book grows with the number of reps",
                 ),
                 ("department", "department page", TARGET_FLAT, ""),
                 ("board", "board page", TARGET_FLAT, ""),
             ):
                 books = growth.get("accounts", {}).get(name, [])
                 if books and None not in books:
-                    note += " / ".join(f"{n:,}" for n in books) + " accounts"
+                    accounts = " / ".join(f"{n:,}" for n in books) + " accounts"
+                    note = f"{note}; {accounts}" if note else accounts
                 medians, queries = growth["pages"][name], growth["queries"][name]
                 flat = medians[-1] / medians[0] if len(set(queries)) == 1 else math.inf
                 rows.append(

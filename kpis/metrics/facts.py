@@ -643,9 +643,9 @@ def merge_slots(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.n
     return at, of_first
 
 
-def account_contacts(facts: Facts, *, with_customers: bool = False):
-    """Ids of the tenant's contacts with a web account, sorted (read once per Facts); with
-    `with_customers`, (ids, their customers' ids)."""
+def _account_contact_rows(facts: Facts) -> np.ndarray:
+    """(contact id, customer id) of the tenant's contacts with a web account, sorted by
+    contact (one read per Facts, for both accessors below)."""
 
     def read():
         rows = (
@@ -653,11 +653,14 @@ def account_contacts(facts: Facts, *, with_customers: bool = False):
             .order_by("id")
             .values_list("id", "customer_id")
         )
-        pairs = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
-        return pairs[:, 0].copy(), pairs[:, 1].copy()
+        return np.array(list(rows), dtype=np.int64).reshape(-1, 2)
 
-    ids, customers = facts.extra_cached("account_contacts", read)
-    return (ids, customers) if with_customers else ids
+    return facts.extra_cached("account_contacts", read)
+
+
+def account_contacts(facts: Facts) -> np.ndarray:
+    """Ids of the tenant's contacts with a web account, sorted."""
+    return _account_contact_rows(facts)[:, 0]
 
 
 def _packed_keys(*pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray] | None:
@@ -793,8 +796,7 @@ def _load_web(facts: Facts) -> None:
     facts.extra["contact_logins"] = logins
     facts.extra["contact_login_months"] = logins[logins[:, 3] == 1][:, :3]
     # Contacts with a web account per customer, from the same read as the account ids.
-    _ids, account_customers = account_contacts(facts, with_customers=True)
-    at = _customer_positions(facts, account_customers)
+    at = _customer_positions(facts, _account_contact_rows(facts)[:, 1])
     facts.arrays["web_accounts"] = np.bincount(at[at >= 0], minlength=facts.n_customers) + 0.0
 
 

@@ -13,11 +13,11 @@ from django.db import migrations
 FILLFACTOR = 70
 
 
-def set_fillfactor(apps, schema_editor, value=FILLFACTOR):
+def set_fillfactor(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     table = apps.get_model("kpis", "Measurement")._meta.db_table
-    schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = {int(value)})")
+    schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = {FILLFACTOR})")
 
 
 def reset_fillfactor(apps, schema_editor):
